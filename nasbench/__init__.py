@@ -1,0 +1,30 @@
+"""NAS benchmarks: search spaces, HDF5 tables, import recipes.
+
+    >>> import nasbench
+    >>> bench = nasbench.load("nb201/cifar10")
+    >>> bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|", "valid_acc")
+
+This package imports none of ``strategies``, ``predictors`` or ``reproduce``.
+"""
+from __future__ import annotations
+
+from nasbench.benchmark import Benchmark, build_table, load, table_path
+from nasbench.catalog import benchmark_names, get_info
+from nasbench.errors import NasbenchError
+from nasbench.spaces import SearchSpace, get_space, space_names
+from nasbench.table import Table
+
+__all__ = [
+    "Benchmark",
+    "NasbenchError",
+    "SearchSpace",
+    "Table",
+    "benchmark_names",
+    "build_table",
+    "get_info",
+    "get_space",
+    "load",
+    "space_names",
+    "table_path",
+]
+__version__ = "0.1.0"

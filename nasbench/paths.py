@@ -1,0 +1,36 @@
+"""Where tables are cached and where optional published data lives.
+
+- ``NASBENCH_HOME``: cache of built HDF5 tables; default ``data/tables/`` in the repository
+  (git-ignored) when running from a checkout, else ``~/.cache/nasbench``.
+- ``NASBENCH_SHARED_DATA``: folder with published benchmark files (the layout of
+  ``../shared/data`` beside the repository, which is the default when it exists).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def nasbench_home() -> Path:
+    """Folder where built tables are cached (created on demand)."""
+    env = os.environ.get("NASBENCH_HOME")
+    if env:
+        path = Path(env).expanduser()
+    elif (REPO_ROOT / "pyproject.toml").exists():
+        path = REPO_ROOT / "data" / "tables"
+    else:
+        path = Path.home() / ".cache" / "nasbench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def shared_data_dir() -> Path | None:
+    """The published-data folder, or None when absent (a user's fresh clone)."""
+    env = os.environ.get("NASBENCH_SHARED_DATA")
+    if env:
+        path = Path(env).expanduser()
+        return path if path.is_dir() else None
+    path = REPO_ROOT.parent / "shared" / "data"
+    return path if path.is_dir() else None

@@ -1,0 +1,46 @@
+"""The ``nasbench`` command line: one entry point that drives everything.
+
+User mistakes (any :class:`nasbench.errors.NasbenchError`) print one line on stderr and exit
+with status 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nasbench.errors import NasbenchError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"nasbench: error: {message} (see `nasbench --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand."""
+    from reproduce.commands import bench
+
+    parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    bench.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NasbenchError as exc:
+        print(f"nasbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nasbench: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

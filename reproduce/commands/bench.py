@@ -1,0 +1,202 @@
+"""Benchmark commands: ``list``, ``info``, ``query``, ``import``."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+import nasbench
+from nasbench.benchmark import Benchmark
+
+
+def _num(x: float) -> float | None:
+    """JSON-safe float (NaN -> null) with the shortest repr of its float32 value (no float noise)."""
+    if math.isnan(float(x)):
+        return None
+    return float(str(np.float32(x)))
+
+
+def _fidelity_label(f: float) -> str:
+    return str(int(f)) if float(f).is_integer() else str(f)
+
+
+def _emit(payload: dict, as_json: bool, text: str) -> None:
+    print(json.dumps(payload, indent=None if as_json else 2, sort_keys=True) if as_json else text)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Known benchmarks, whether their table is built, and where the data comes from."""
+    rows = []
+    for name in nasbench.benchmark_names():
+        info = nasbench.get_info(name)
+        rows.append({"name": name, "built": nasbench.table_path(name).exists(), "space": info.space, "source": info.source})
+    if args.json:
+        _emit({"benchmarks": rows}, True, "")
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        mark = "built " if r["built"] else "-     "
+        print(f"{r['name']:<{width}}  {mark} {r['space']:<17} {r['source']}")
+    print("\n(tables build automatically on first use, or with `nasbench import NAME`)")
+    return 0
+
+
+def best_validation(bench: Benchmark) -> dict:
+    """Best architecture by mean validation accuracy at the highest fidelity, and its test value."""
+    table = bench.table
+    valid = table.vector("valid_acc")
+    best = int(np.nanargmax(valid))
+    out = {
+        "arch": bench.space.to_str(best),
+        "id": best,
+        "valid_acc": _num(valid[best]),
+        "fidelity": _fidelity_label(table.fidelities[-1]),
+    }
+    if "test_acc" in table.metric_names:
+        test = table.vector("test_acc")
+        out["test_acc"] = _num(test[best])
+        out["best_test_acc_in_table"] = _num(np.nanmax(test))
+    else:
+        out["test_acc"] = None
+    return out
+
+
+def info_payload(bench: Benchmark) -> dict:
+    """Everything ``nasbench info`` reports, as a JSON-ready dict."""
+    table = bench.table
+    metrics = {}
+    for name in table.metric_names:
+        m = table.metric(name)
+        metrics[name] = {
+            "split": m.split,
+            "unit": m.unit,
+            "measure": m.measure,
+            "replicates": m.n_replicates,
+            "fidelity_independent": m.fidelity_independent,
+            "description": m.description,
+        }
+    signal_metric, signal_fidelity = bench.default_signal()
+    return {
+        "name": bench.name,
+        "space": bench.space.name,
+        "dataset": table.dataset,
+        "n_archs": table.n_archs,
+        "fidelities": [_fidelity_label(f) for f in table.fidelities],
+        "metrics": metrics,
+        "best_validation": best_validation(bench),
+        "default_signal": {"metric": signal_metric, "fidelity": None if signal_fidelity is None else _fidelity_label(signal_fidelity)},
+        "default_noise": bench.info.default_noise,
+        "citation": table.citation,
+        "sources": table.sources,
+        "missing_optional": table.missing_optional,
+        "notes": table.notes,
+        "table_file": str(table.path),
+    }
+
+
+def _info_text(p: dict) -> str:
+    best = p["best_validation"]
+    lines = [
+        f"{p['name']}: {p['n_archs']} architectures in space '{p['space']}', dataset {p['dataset']}",
+        f"fidelities (epochs): {', '.join(p['fidelities'])}",
+        "metrics:",
+    ]
+    for name, m in p["metrics"].items():
+        what = f"{m['measure']}, " if m["measure"] else ""
+        lines.append(f"  {name:<22} {m['split']:<8} {what}{m['unit']}, {m['replicates']} replicate(s)")
+    lines.append(
+        f"best validation ({best['fidelity']} epochs, mean over replicates): {best['valid_acc']} "
+        f"-> test {best['test_acc']}  {best['arch']}"
+    )
+    sig = p["default_signal"]
+    lines.append(f"default search signal: {sig['metric']}@{sig['fidelity'] or 'final'}, noise model {p['default_noise']}")
+    for missing in p["missing_optional"]:
+        lines.append(f"not included: {missing['source']} ({missing['how']})")
+    lines.append(f"citation: {p['citation']}")
+    return "\n".join(lines)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Sizes, metrics, best validation architecture and its test value."""
+    payload = info_payload(nasbench.load(args.benchmark))
+    _emit(payload, args.json, _info_text(payload))
+    return 0
+
+
+def query_payload(bench: Benchmark, arch: str) -> dict:
+    """Every metric of one architecture at every fidelity: mean and per-replicate values."""
+    arch_id = bench.arch_id(int(arch) if arch.strip().isdigit() else arch)
+    table = bench.table
+    metrics = {}
+    for name in table.metric_names:
+        m = table.metric(name)
+        block = table.array(name)[arch_id]
+        fids = [None] if m.fidelity_independent else list(table.fidelities)
+        values = {}
+        for k, f in enumerate(fids):
+            reps = block[:, k]
+            label = "any" if f is None else _fidelity_label(f)
+            values[label] = {"mean": _num(table.vector(name, f)[arch_id]), "replicates": [_num(v) for v in reps]}
+        metrics[name] = {"split": m.split, "unit": m.unit, "values": values}
+    return {
+        "benchmark": bench.name,
+        "id": arch_id,
+        "arch": bench.space.to_str(arch_id),
+        "canonical_id": int(bench.space.canonical(np.array([arch_id]))[0]),
+        "metrics": metrics,
+    }
+
+
+def _query_text(p: dict) -> str:
+    lines = [f"{p['benchmark']} id {p['id']}: {p['arch']}"]
+    for name, m in p["metrics"].items():
+        parts = []
+        for label, v in m["values"].items():
+            where = "" if label == "any" else f"@{label}"
+            reps = ", ".join("nan" if r is None else f"{r:g}" for r in v["replicates"])
+            parts.append(f"{where} {v['mean']} [{reps}]" if len(v["replicates"]) > 1 else f"{where} {v['mean']}")
+        lines.append(f"  {name:<22} ({m['split']}, {m['unit']}){';'.join(parts)}")
+    return "\n".join(lines)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Every metric of one architecture (string or id)."""
+    payload = query_payload(nasbench.load(args.benchmark), args.arch)
+    _emit(payload, args.json, _query_text(payload))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Run the import recipe of one benchmark (or all) now."""
+    names = nasbench.benchmark_names() if args.name == "all" else [args.name]
+    shared = Path(args.shared_data) if args.shared_data else None
+    for name in names:
+        nasbench.get_info(name)
+        path = nasbench.build_table(name, shared)
+        with nasbench.Table(path) as table:
+            missing = ", ".join(m["source"] for m in table.missing_optional) or "none"
+            print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path} (optional sources missing: {missing})")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    """Register the benchmark commands on an argparse subparsers object."""
+    p = sub.add_parser("list", help="known benchmarks, built or not, and their source")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("info", help="sizes, metrics, best validation architecture and its test value")
+    p.add_argument("benchmark")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("query", help="every metric of one architecture (string or id)")
+    p.add_argument("benchmark")
+    p.add_argument("arch")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_query)
+    p = sub.add_parser("import", help="build a benchmark's table now (NAME or 'all')")
+    p.add_argument("name")
+    p.add_argument("--shared-data", help="folder with published files (default: NASBENCH_SHARED_DATA or ../shared/data)")
+    p.set_defaults(func=cmd_import)
