@@ -86,11 +86,34 @@ def _needs_rebuild(table: Table, info: BenchmarkInfo, shared: Path | None) -> bo
     )
 
 
+_LOADED: dict[tuple[str, str], tuple[tuple, Benchmark]] = {}
+
+
+def _file_key(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def load(name: str, *, rebuild: bool = False) -> Benchmark:
-    """The benchmark called ``name`` (see ``nasbench list``), importing its table if needed."""
+    """The benchmark called ``name`` (see ``nasbench list``), importing its table if needed.
+
+    Loaded benchmarks are reused within a process while their file is unchanged (many runs
+    of a sweep share one read-only table).
+    """
     info = get_info(name)
     path = table_path(name)
     shared = shared_data_dir()
+    cache_key = (name, str(path))
+    cached = _LOADED.get(cache_key)
+    if cached is not None and not rebuild and path.exists() and cached[0] == _file_key(path):
+        if not _needs_rebuild(cached[1].table, info, shared):
+            return cached[1]
+    bench = _load_uncached(name, info, path, shared, rebuild)
+    _LOADED[cache_key] = (_file_key(path), bench)
+    return bench
+
+
+def _load_uncached(name: str, info: BenchmarkInfo, path: Path, shared: Path | None, rebuild: bool) -> Benchmark:
     if rebuild or not path.exists():
         build_table(name, shared)
     table = Table(path)

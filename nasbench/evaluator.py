@@ -1,0 +1,229 @@
+"""What a search may touch: budgeted, noisy, validation-only queries with simulated cost.
+
+- :class:`Evaluator` answers search-signal queries. The signal must not be a test metric
+  (TestSplitAccessError). Each query is charged simulated seconds (training time up to the
+  fidelity asked, plus a fixed evaluation time), counted and kept in the history.
+- :class:`Reporter` reads final validation and test values *after the fact*, for reporting
+  the incumbent; it is given to the search loop, never to a strategy.
+
+Noise models (which replicate, i.e. training seed, answers a query):
+- ``per-trial``: one integer is drawn per trial and kept across its fidelities; at each
+  fidelity the answer is the measured replicate number ``draw mod n_measured`` of that
+  architecture (so the same seed whenever it exists, and never a missing value when any
+  replicate was measured);
+- ``mean``: the mean over measured replicates;
+- ``fixed:K``: replicate K (NaN where it was not measured: a failed trial).
+
+Cost: ``train_time`` at the fidelity when the table has it; otherwise the table's
+``train_time`` at its highest measured fidelity scaled linearly per epoch (declared in
+``cost_model``); tables without ``train_time`` charge ``default_cost`` seconds per query.
+A promoted trial (same ``trial_id``, higher fidelity) is charged only the extra epochs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from nasbench.benchmark import Benchmark
+from nasbench.errors import MissingMetricError, NasbenchError, TestSplitAccessError, one_of
+
+NOISE_MODELS = ("per-trial", "mean", "fixed:K")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """The search signal: a metric at a fidelity (epochs; None = the table's highest)."""
+
+    metric: str
+    fidelity: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Signal":
+        """``"valid_acc@12"`` or ``"valid_acc"``."""
+        metric, _, fid = text.partition("@")
+        if not metric:
+            raise NasbenchError(f"bad signal '{text}'; expected METRIC or METRIC@EPOCHS, e.g. valid_acc@12")
+        try:
+            fidelity = float(fid) if fid else None
+        except ValueError:
+            raise NasbenchError(f"bad signal fidelity '{fid}' in '{text}'; expected METRIC@EPOCHS with a number of epochs, e.g. valid_acc@12") from None
+        return cls(metric, fidelity)
+
+    def __str__(self) -> str:
+        if self.fidelity is None:
+            return self.metric
+        return f"{self.metric}@{int(self.fidelity) if float(self.fidelity).is_integer() else self.fidelity}"
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Answer to one query: the signal value (NaN = failed), its charged cost (s), which replicate."""
+
+    value: float
+    cost: float
+    fidelity: float
+    replicate: int
+
+
+def parse_noise(noise: str) -> tuple[str, int]:
+    """``"per-trial" | "mean" | "fixed:K"`` -> (kind, K)."""
+    if noise in ("per-trial", "mean"):
+        return noise, -1
+    if noise.startswith("fixed:") and noise[6:].isdigit():
+        return "fixed", int(noise[6:])
+    raise NasbenchError(f"unknown noise model '{noise}'; choose {one_of(NOISE_MODELS)}")
+
+
+class Evaluator:
+    """Budget-free query service for one search run (the loop enforces the budget).
+
+    ``rng`` drives the per-trial replicate draws; give each run its own generator.
+    """
+
+    def __init__(
+        self,
+        benchmark: Benchmark,
+        *,
+        rng: np.random.Generator,
+        signal: Signal | str | None = None,
+        noise: str | None = None,
+        eval_time: float = 0.0,
+        default_cost: float = 1.0,
+    ):
+        self.benchmark = benchmark
+        table = benchmark.table
+        if signal is None:
+            signal = Signal(*benchmark.default_signal())
+        elif isinstance(signal, str):
+            signal = Signal.parse(signal)
+        info = table.metric(signal.metric)
+        if info.is_test:
+            raise TestSplitAccessError(
+                f"'{signal.metric}' is a test-split metric and cannot be a search signal; use a "
+                f"validation metric such as 'valid_acc' (the test value is reported after the search)"
+            )
+        self.signal = Signal(signal.metric, table.fidelities[table.fidelity_index(signal.fidelity)].item())
+        self.noise = noise or benchmark.info.default_noise
+        self._noise_kind, self._fixed = parse_noise(self.noise)
+        self.rng = rng
+        self.eval_time = float(eval_time)
+        self.default_cost = float(default_cost)
+        self._values = table.array(signal.metric)  # [n, r, f or 1]
+        self._fidelity_independent = info.fidelity_independent
+        if self._noise_kind == "fixed" and self._fixed >= info.n_replicates:
+            raise NasbenchError(
+                f"noise 'fixed:{self._fixed}': metric '{signal.metric}' has replicates 0 .. {info.n_replicates - 1}"
+            )
+        self._cost_per_fidelity = self._build_costs()
+        self._trial_draw: dict[int, int] = {}
+        self._trial_cost: dict[int, float] = {}
+        self.n_queries = 0
+        self.total_cost = 0.0
+        self.history: list[tuple[int, float, float, float, int]] = []  # arch, fidelity, value, cost, replicate
+
+    # ----- cost model --------------------------------------------------------------------------
+    def _build_costs(self) -> np.ndarray | None:
+        """Train-time per (arch, fidelity index), or None when the table has no train_time."""
+        table = self.benchmark.table
+        if "train_time" not in table.metric_names:
+            self.cost_model = f"constant {self.default_cost:g} s per query (table has no train_time)"
+            return None
+        times = np.stack([table.vector("train_time", f) for f in table.fidelities], axis=1).astype(np.float64)
+        fids = table.fidelities
+        top = len(fids) - 1
+        scaled = False
+        for j in range(len(fids)):
+            missing = np.isnan(times[:, j])
+            if missing.any():
+                times[missing, j] = times[missing, top] * fids[j] / fids[top]
+                scaled = True
+        times[np.isnan(times)] = self.default_cost
+        note = " (fidelities without published time: scaled linearly per epoch)" if scaled else ""
+        self.cost_model = f"train_time at the fidelity + {self.eval_time:g} s evaluation{note}"
+        return times
+
+    def cost(self, arch: int, fidelity: float | None = None) -> float:
+        """Simulated seconds to train ``arch`` from scratch to ``fidelity`` and evaluate it."""
+        if self._cost_per_fidelity is None:
+            return self.default_cost
+        f = self.benchmark.table.fidelity_index(fidelity if fidelity is not None else self.signal.fidelity)
+        return float(self._cost_per_fidelity[arch, f]) + self.eval_time
+
+    # ----- queries -----------------------------------------------------------------------------
+    def evaluate(self, arch: int, fidelity: float | None = None, trial_id: int | None = None) -> EvalResult:
+        """Search signal of ``arch`` at ``fidelity`` (epochs; None = the signal's fidelity).
+
+        ``trial_id`` keeps a per-trial replicate across fidelities and charges a promotion
+        only the extra epochs.
+        """
+        table = self.benchmark.table
+        if fidelity is None:
+            fidelity = self.signal.fidelity
+        f = 0 if self._fidelity_independent else table.fidelity_index(fidelity)
+        if not 0 <= arch < table.n_archs:
+            self.benchmark.space.check_id(arch)
+        reps = self._values[arch, :, f]
+        value, replicate = self._pick(reps, trial_id)
+        full = self.cost(arch, fidelity)
+        if trial_id is not None and trial_id in self._trial_cost:
+            charged = max(full - self._trial_cost[trial_id], 0.0) + (self.eval_time if full > self._trial_cost[trial_id] else 0.0)
+        else:
+            charged = full
+        if trial_id is not None:
+            self._trial_cost[trial_id] = max(full, self._trial_cost.get(trial_id, 0.0))
+        self.n_queries += 1
+        self.total_cost += charged
+        self.history.append((arch, float(fidelity), value, charged, replicate))
+        return EvalResult(value, charged, float(fidelity), replicate)
+
+    def _pick(self, reps: np.ndarray, trial_id: int | None) -> tuple[float, int]:
+        kind = self._noise_kind
+        if kind == "mean":
+            measured = reps[~np.isnan(reps)]
+            return (float(measured.mean()) if measured.size else math.nan), -1
+        if kind == "fixed":
+            return float(reps[self._fixed]), self._fixed
+        draw = self._trial_draw.get(trial_id) if trial_id is not None else None
+        if draw is None:
+            draw = int(self.rng.integers(1 << 30))
+            if trial_id is not None:
+                self._trial_draw[trial_id] = draw
+        measured = np.flatnonzero(~np.isnan(reps))
+        if not measured.size:
+            return math.nan, -1
+        r = int(measured[draw % measured.size])
+        return float(reps[r]), r
+
+    def describe(self) -> dict:
+        """The protocol of this evaluator, for result files and reports."""
+        return {
+            "benchmark": self.benchmark.name,
+            "signal": str(self.signal),
+            "noise": self.noise,
+            "cost_model": self.cost_model,
+        }
+
+
+class Reporter:
+    """Reads final validation and test values after the fact (never given to a strategy).
+
+    ``final`` = the table's highest fidelity, mean over replicates. Regret is measured against
+    the table's best final validation value and best final test value.
+    """
+
+    def __init__(self, benchmark: Benchmark, valid_metric: str = "valid_acc", test_metric: str = "test_acc"):
+        table = benchmark.table
+        self.valid = table.vector(valid_metric)
+        try:
+            self.test = table.vector(test_metric)
+        except MissingMetricError:
+            self.test = np.full(table.n_archs, np.nan, dtype=np.float32)
+        self.best_valid = float(np.nanmax(self.valid))
+        self.best_test = float(np.nanmax(self.test)) if not np.isnan(self.test).all() else math.nan
+        self.valid_metric, self.test_metric = valid_metric, test_metric
+
+    def final(self, arch: int) -> tuple[float, float]:
+        """(final validation, final test) of ``arch``."""
+        return self.valid.item(arch), self.test.item(arch)

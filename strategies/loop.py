@@ -1,0 +1,161 @@
+"""The search loop: ask/tell against an Evaluator with a simulated clock and parallel workers.
+
+``run_search(strategy, evaluator, budget, workers=1)`` simulates ``workers`` asynchronous
+trainers with an event queue in simulated time: a trial started at time t finishes at
+t + its cost; whenever a worker frees, the strategy is told that result and asked again.
+
+Budget (``Budget.parse("12000s")`` or ``"150q"``):
+- queries: exactly that many trials are evaluated and told (fewer only if the space runs out);
+- simulated seconds: a trial starts only before the budget, and counts only if it finishes
+  within it; trials still running at the budget are discarded (never told, never reported).
+
+The trajectory has one row per finished trial, in finishing order: simulated time, queries
+so far, the trial, and the incumbent (the strategy's ``recommend()``) with its search signal
+and its final validation and test values read after the fact by a :class:`Reporter`.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nasbench.errors import NasbenchError, SearchSpaceExhaustedError
+from nasbench.evaluator import Evaluator, Reporter
+from strategies.base import Strategy, Trial
+
+_BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(q|s)\s*$")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A search budget: ``queries`` evaluations or ``seconds`` of simulated time."""
+
+    amount: float
+    unit: str  # "q" or "s"
+
+    @classmethod
+    def parse(cls, text: str | "Budget") -> "Budget":
+        """``"150q"`` (queries) or ``"12000s"`` (simulated seconds)."""
+        if isinstance(text, Budget):
+            return text
+        m = _BUDGET_RE.match(str(text))
+        if not m or float(m.group(1)) <= 0:
+            raise NasbenchError(f"bad budget '{text}'; use a positive number of queries ('150q') or simulated seconds ('12000s')")
+        amount = float(m.group(1))
+        if m.group(2) == "q" and not amount.is_integer():
+            raise NasbenchError(f"bad budget '{text}': a query budget is a whole number, e.g. '150q'")
+        return cls(amount, m.group(2))
+
+    @property
+    def is_queries(self) -> bool:
+        return self.unit == "q"
+
+    def __str__(self) -> str:
+        return f"{int(self.amount) if float(self.amount).is_integer() else self.amount}{self.unit}"
+
+
+TRAJECTORY_COLUMNS = (
+    "time", "queries", "arch", "fidelity", "value", "cost",
+    "incumbent", "incumbent_signal", "incumbent_valid", "incumbent_test", "valid_regret", "test_regret",
+)
+
+
+@dataclass
+class Trajectory:
+    """One row per finished trial (see module docstring); columns are numpy arrays."""
+
+    columns: dict[str, np.ndarray]
+    protocol: dict = field(default_factory=dict)
+    stopped: str = "budget"  # or "exhausted"
+
+    def __len__(self) -> int:
+        return len(self.columns["time"])
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.columns[key]
+
+    def final(self) -> dict:
+        """The last row as a dict (the incumbent at the end of the budget)."""
+        if not len(self):
+            return {k: math.nan for k in TRAJECTORY_COLUMNS}
+        return {k: v[-1].item() for k, v in self.columns.items()}
+
+    def equals(self, other: "Trajectory") -> bool:
+        """Bit-for-bit equality of every column (NaN equal to NaN)."""
+        return self.columns.keys() == other.columns.keys() and all(
+            np.array_equal(self.columns[k], other.columns[k], equal_nan=True) for k in self.columns
+        )
+
+
+def run_search(
+    strategy: Strategy,
+    evaluator: Evaluator,
+    budget: Budget | str,
+    workers: int = 1,
+    reporter: Reporter | None = None,
+) -> Trajectory:
+    """Drive ``strategy`` against ``evaluator`` until ``budget`` is spent (see module docstring)."""
+    budget = Budget.parse(budget)
+    if not isinstance(workers, int) or workers < 1:
+        raise NasbenchError(f"workers must be a positive integer, got {workers!r}")
+    reporter = reporter or Reporter(evaluator.benchmark)
+    limit = budget.amount
+    by_queries = budget.is_queries
+    rows: list[tuple] = []
+    running: list[tuple] = []  # heap of (finish, seq, trial, value, cost, fidelity)
+    best_signal: dict[int, float] = {}
+    now, started, finished, seq = 0.0, 0, 0, 0
+    exhausted = False
+    stopped = "budget"
+    while True:
+        while len(running) < workers and not exhausted and (started < limit if by_queries else now < limit):
+            try:
+                trial = strategy.ask()
+            except SearchSpaceExhaustedError:
+                exhausted = True
+                break
+            result = evaluator.evaluate(trial.arch, trial.fidelity, trial.trial_id)
+            heapq.heappush(running, (now + result.cost, seq, trial, result.value, result.cost, result.fidelity))
+            seq += 1
+            started += 1
+        if not running:
+            if exhausted:
+                stopped = "exhausted"
+            break
+        finish, _, trial, value, cost, fidelity = heapq.heappop(running)
+        if not by_queries and finish > limit:
+            break  # this and every later finisher end after the budget: discarded
+        now = finish
+        strategy.tell(trial, value)
+        finished += 1
+        if not math.isnan(value) and value > best_signal.get(trial.arch, -math.inf):
+            best_signal[trial.arch] = value
+        inc = strategy.recommend()
+        if inc is None:
+            inc_signal = inc_valid = inc_test = math.nan
+            inc = -1
+        else:
+            inc_signal = best_signal.get(inc, math.nan)
+            inc_valid, inc_test = reporter.final(inc)
+        rows.append((
+            now, finished, trial.arch, fidelity, value, cost,
+            inc, inc_signal, inc_valid, inc_test, reporter.best_valid - inc_valid, reporter.best_test - inc_test,
+        ))
+    columns = _to_columns(rows)
+    protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers, "strategy": strategy.name,
+                "hyperparameters": strategy.hyperparameters, "report_valid": reporter.valid_metric + "@final",
+                "report_test": reporter.test_metric + "@final"}
+    return Trajectory(columns, protocol, stopped)
+
+
+def _to_columns(rows: list[tuple]) -> dict[str, np.ndarray]:
+    int_cols = {"queries", "arch", "incumbent"}
+    if not rows:
+        return {k: np.empty(0, dtype=np.int64 if k in int_cols else np.float64) for k in TRAJECTORY_COLUMNS}
+    cols = list(zip(*rows))
+    return {
+        k: np.asarray(c, dtype=np.int64 if k in int_cols else np.float64) for k, c in zip(TRAJECTORY_COLUMNS, cols)
+    }

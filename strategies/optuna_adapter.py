@@ -1,0 +1,171 @@
+"""Optuna samplers over the space's categorical decisions (``optuna-tpe``, ``optuna-random``).
+
+Needs the optional ``optuna`` extra; optuna is imported when a strategy is built. Optuna
+logs every finished trial at INFO level; the adapter raises the ``optuna`` logger to WARNING
+only while it calls into Optuna and restores the previous level afterwards, so the user's
+own logging settings stay as they were.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+
+from nasbench.errors import InvalidArchitectureError
+from nasbench.spaces import SearchSpace
+from strategies.base import Strategy, StrategyError, Trial
+from strategies.reinforce import MAX_REDRAWS
+
+_LOGGER = logging.getLogger("optuna")
+
+
+@contextmanager
+def _quiet():
+    """Optuna's INFO chatter and experimental-feature warnings off, for this call only."""
+    level = _LOGGER.level
+    if level < logging.WARNING:
+        _LOGGER.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="optuna")
+            yield
+    finally:
+        if level < logging.WARNING:
+            _LOGGER.setLevel(level)
+
+
+def _check_bool(strategy: str, name: str, value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise StrategyError(f"{strategy}: {name} must be true or false, got {value!r}")
+
+
+class OptunaStrategy(Strategy):
+    """Run an Optuna sampler through Optuna's ask-and-tell interface.
+
+    Every decision of ``space.decision_sizes`` is one ``CategoricalDistribution`` over
+    ``0 .. size-1`` named by ``space.decision_names``; ``study.ask`` with these fixed
+    distributions draws a vector, ``space.from_decisions`` maps it to an id. A vector that
+    names no architecture (NB-Graph's all-skip cell) is told to Optuna as FAIL and drawn again
+    (at most 1000 times per ask), costing no evaluation. A failed evaluation (NaN) is told as
+    ``TrialState.FAIL``; otherwise the signal is told as the value of a maximising study.
+    Several asks may be outstanding (asynchronous workers): each is remembered by trial id.
+    Optuna may propose an architecture again (a new, independently noisy evaluation).
+
+    The sampler is seeded with ``int(rng.integers(2**31))`` from the strategy's generator; the
+    same seed gives the same proposals for one Optuna version (samplers change between
+    versions).
+    """
+
+    name = ""
+
+    def __init__(self, space: SearchSpace, *, rng: np.random.Generator):
+        super().__init__(space, rng=rng)
+        import optuna  # optional extra: imported only when the strategy is built
+
+        self._optuna = optuna
+        seed = int(rng.integers(2**31))
+        CategoricalDistribution = optuna.distributions.CategoricalDistribution
+        self._distributions = {
+            name: CategoricalDistribution(list(range(int(size))))
+            for name, size in zip(space.decision_names, space.decision_sizes)
+        }
+        self._names = list(self._distributions)
+        with _quiet():
+            self.study = optuna.create_study(direction="maximize", sampler=self._make_sampler(seed))
+        self._pending: dict[int, object] = {}
+        self.invalid_draws = 0
+
+    def _make_sampler(self, seed: int):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _propose(self) -> Trial:
+        fail = self._optuna.trial.TrialState.FAIL
+        with _quiet():
+            for _ in range(MAX_REDRAWS):
+                otrial = self.study.ask(self._distributions)
+                params = otrial.params
+                decisions = np.asarray([[params[n] for n in self._names]], dtype=np.int64)
+                try:
+                    arch = int(self.space.from_decisions(decisions)[0])
+                except InvalidArchitectureError:
+                    self.invalid_draws += 1
+                    self.study.tell(otrial, state=fail)
+                    continue
+                trial = Trial(arch, None, self._next_trial_id)
+                self._next_trial_id += 1
+                self._pending[trial.trial_id] = otrial
+                return trial
+        raise StrategyError(
+            f"{self.name}: {MAX_REDRAWS} decision vectors in a row named no architecture of '{self.space.name}'"
+        )
+
+    def _observe(self, trial: Trial, value: float) -> None:
+        otrial = self._pending.pop(trial.trial_id, None)
+        if otrial is None:
+            return
+        with _quiet():
+            if math.isnan(value):
+                self.study.tell(otrial, state=self._optuna.trial.TrialState.FAIL)
+            else:
+                self.study.tell(otrial, value)
+
+
+class OptunaTPE(OptunaStrategy):
+    """Optuna's Tree-structured Parzen Estimator (Bergstra et al., NeurIPS 2011; Optuna:
+    Akiba et al., KDD 2019), see :class:`OptunaStrategy` for the adapter.
+
+    Defaults are ``TPESampler``'s own in Optuna 5.0 (its documentation), passed explicitly so
+    that older Optuna versions run the same configuration: ``n_startup_trials=10`` (random
+    trials before TPE starts), ``multivariate=True`` (Optuna 5 turns it on for single-objective
+    studies; Falkner et al., ICML 2018) and ``constant_liar=True`` (running trials are
+    penalised, which spreads asynchronous workers apart).
+    """
+
+    name = "optuna-tpe"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        rng: np.random.Generator,
+        n_startup_trials: int = 10,
+        multivariate: bool = True,
+        constant_liar: bool = True,
+    ):
+        ok = isinstance(n_startup_trials, (int, np.integer)) and not isinstance(n_startup_trials, bool)
+        if not ok or n_startup_trials < 0:
+            raise StrategyError(f"optuna-tpe: n_startup_trials must be an integer >= 0, got {n_startup_trials!r}")
+        self.n_startup_trials = int(n_startup_trials)
+        self.multivariate = _check_bool("optuna-tpe", "multivariate", multivariate)
+        self.constant_liar = _check_bool("optuna-tpe", "constant_liar", constant_liar)
+        super().__init__(space, rng=rng)
+
+    def _make_sampler(self, seed: int):
+        return self._optuna.samplers.TPESampler(
+            n_startup_trials=self.n_startup_trials,
+            multivariate=self.multivariate,
+            constant_liar=self.constant_liar,
+            seed=seed,
+        )
+
+    @property
+    def hyperparameters(self) -> dict:
+        return {
+            "n_startup_trials": self.n_startup_trials,
+            "multivariate": self.multivariate,
+            "constant_liar": self.constant_liar,
+        }
+
+
+class OptunaRandom(OptunaStrategy):
+    """Optuna's ``RandomSampler`` (independent uniform draws per decision, with replacement)
+    through the same adapter: the control for ``optuna-tpe``. No hyperparameters."""
+
+    name = "optuna-random"
+
+    def _make_sampler(self, seed: int):
+        return self._optuna.samplers.RandomSampler(seed=seed)

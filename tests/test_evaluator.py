@@ -1,0 +1,103 @@
+"""Evaluator: validation-only signal, noise models, simulated cost, promotions; Reporter."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nasbench
+from nasbench.errors import NasbenchError, TestSplitAccessError
+from nasbench.evaluator import Evaluator, Reporter, Signal
+from tests.toy import toy_benchmark
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def test_test_metric_cannot_be_a_signal(tmp_path):
+    bench = toy_benchmark(tmp_path)
+    with pytest.raises(TestSplitAccessError, match="test-split metric"):
+        Evaluator(bench, rng=rng(), signal="test_acc")
+
+
+def test_signal_parsing_and_errors():
+    assert Signal.parse("valid_acc@12") == Signal("valid_acc", 12.0)
+    assert str(Signal.parse("valid_acc@200")) == "valid_acc@200"
+    with pytest.raises(NasbenchError, match="EPOCHS"):
+        Signal.parse("valid_acc@twelve")
+
+
+def test_per_trial_replicate_is_kept_across_fidelities(tmp_path):
+    bench = toy_benchmark(tmp_path)
+    ev = Evaluator(bench, rng=rng(), noise="per-trial")
+    values = bench.table.array("valid_acc")
+    seen = set()
+    for trial in range(40):
+        low = ev.evaluate(7, fidelity=1, trial_id=trial)
+        high = ev.evaluate(7, fidelity=10, trial_id=trial)
+        assert low.replicate == high.replicate
+        assert low.value == pytest.approx(values[7, low.replicate, 0])
+        assert high.value == pytest.approx(values[7, high.replicate, 1])
+        seen.add(low.replicate)
+    assert seen == {0, 1}  # both seeds get drawn
+
+
+def test_per_trial_never_answers_nan_when_a_seed_was_measured():
+    bench = nasbench.load("nbgraph/cora")  # loads fast; nb201 below when present
+    ev = Evaluator(bench, rng=rng(), noise="per-trial")
+    assert not np.isnan(ev.evaluate(5, trial_id=0).value)
+
+
+def test_per_trial_on_nb201_missing_third_seed(shared_data):
+    bench = nasbench.load("nb201/cifar10")
+    arr = bench.table.array("valid_acc")
+    two_seed_arch = int(np.flatnonzero(np.isnan(arr[:, 2, 1]))[0])
+    ev = Evaluator(bench, rng=rng(), signal="valid_acc@200", noise="per-trial")
+    reps = {ev.evaluate(two_seed_arch, trial_id=t).replicate for t in range(50)}
+    assert reps == {0, 1}
+
+
+def test_mean_and_fixed_noise(tmp_path):
+    bench = toy_benchmark(tmp_path)
+    mean = Evaluator(bench, rng=rng(), noise="mean")
+    assert mean.evaluate(3).value == pytest.approx(float(bench.table.vector("valid_acc")[3]))
+    fixed = Evaluator(bench, rng=rng(), noise="fixed:1")
+    assert fixed.evaluate(3).value == pytest.approx(float(bench.table.array("valid_acc")[3, 1, 1]))
+    with pytest.raises(NasbenchError, match="replicates 0 .. 1"):
+        Evaluator(bench, rng=rng(), noise="fixed:2")
+    with pytest.raises(NasbenchError, match="per-trial"):
+        Evaluator(bench, rng=rng(), noise="median")
+
+
+def test_cost_promotion_charges_only_the_extra_epochs(tmp_path):
+    bench = toy_benchmark(tmp_path)
+    ev = Evaluator(bench, rng=rng(), eval_time=0.5)
+    assert ev.evaluate(1, fidelity=1, trial_id=0).cost == pytest.approx(1.5)
+    assert ev.evaluate(1, fidelity=10, trial_id=0).cost == pytest.approx(9.5)  # 10 - 1 + eval
+    assert ev.evaluate(1, fidelity=10, trial_id=1).cost == pytest.approx(10.5)  # fresh trial
+    assert ev.n_queries == 3 and ev.total_cost == pytest.approx(21.5)
+    assert [h[0] for h in ev.history] == [1, 1, 1]
+
+
+def test_nb201_12_epoch_cost_is_scaled_per_epoch(shared_data):
+    bench = nasbench.load("nb201/cifar10")
+    ev = Evaluator(bench, rng=rng())
+    assert ev.signal == Signal("valid_acc", 12.0)
+    t200 = bench.query(9930, "train_time", 200)
+    assert ev.cost(9930) == pytest.approx(t200 * 12 / 200, rel=1e-5)
+    assert "scaled linearly per epoch" in ev.describe()["cost_model"]
+
+
+def test_table_without_train_time_charges_a_declared_constant():
+    ev = Evaluator(nasbench.load("nbgraph/cora"), rng=rng(), default_cost=2.0)
+    assert ev.evaluate(0).cost == 2.0
+    assert "constant 2 s per query" in ev.describe()["cost_model"]
+
+
+def test_reporter_reads_final_values_after_the_fact(tmp_path):
+    bench = toy_benchmark(tmp_path)
+    rep = Reporter(bench)
+    valid, test = rep.final(19)
+    assert valid == pytest.approx(float(bench.table.vector("valid_acc")[19]))
+    assert test == pytest.approx(float(bench.table.vector("test_acc")[19]))
+    assert rep.best_valid == pytest.approx(float(np.nanmax(bench.table.vector("valid_acc"))))
