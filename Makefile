@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU build of torch (a CUDA build is several GB); the live-training extras use it
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[dev,optuna]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,optuna,ray]"
 	touch $(STAMP)
 
 setup: $(STAMP)

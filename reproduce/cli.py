@@ -18,11 +18,12 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    from reproduce.commands import bench
+    from reproduce.commands import bench, run
 
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     bench.add_parsers(sub)
+    run.add_parsers(sub)
     return parser
 
 

@@ -132,3 +132,29 @@ def test_unknown_hyperparameter_is_a_clear_error():
 def test_rng_must_be_a_generator():
     with pytest.raises(TypeError, match="Generator"):
         make_strategy("rs", nasbench.load("nbgraph/cora").space, rng=42)
+
+
+def _available_strategies() -> list[str]:
+    return [n for n in ALL if extra_available(get_spec(n))]
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_every_strategy_identical_under_each_executor(executor):
+    """One job per registered strategy through the executor equals the in-process run, bit for bit."""
+    from nasbench.executors import Job, execute, ray_available
+
+    if executor == "ray" and not ray_available():
+        pytest.skip("ray is an optional extra (pip install 'nasbench-harness[ray]'); not installed")
+    specs = [RunSpec("nb201/cifar10", n, seed=5, budget="2500s", workers=2) for n in _available_strategies()]
+    if executor == "ray":
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
+    try:
+        results = {r.index: r for r in execute([Job(run_one, s) for s in specs], executor, workers=2)}
+    finally:
+        if executor == "ray":
+            ray.shutdown()
+    for i, spec in enumerate(specs):
+        assert results[i].ok, results[i].error
+        assert results[i].value.equals(run_one(spec)), spec.strategy

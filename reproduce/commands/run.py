@@ -1,0 +1,208 @@
+"""``nasbench run``: many seeds of strategies on benchmarks, resumably, into a results folder.
+
+    nasbench run --benchmark nb201/cifar10 --strategy rs,re --seeds 0:500 --budget 12000s --out results/
+
+Rerunning the same command runs only what is missing (see :mod:`reproduce.sweep`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nasbench.catalog import get_info
+from nasbench.errors import NasbenchError, one_of
+from nasbench.evaluator import Signal, parse_noise
+from nasbench.executors import EXECUTORS, check_executor
+from strategies.base import StrategyError
+from strategies.loop import Budget
+from strategies.registry import get_spec
+from strategies.runner import RunSpec
+
+SEEDS_FORM = "START:STOP (half-open, e.g. 0:500), one seed (7) or a comma-separated list (1,2,5 or 0:10,20)"
+HP_FORM = "key=value, or strategy:key=value for one strategy only (value in JSON: 10, 0.5, true, \"text\")"
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0:500"`` (half-open), ``"7"``, ``"1,2,5"`` or a mix (``"0:10,20"``) -> sorted distinct seeds."""
+    seeds: set[int] = set()
+    items = [t.strip() for t in str(text).split(",")]
+    for item in items:
+        try:
+            if ":" in item:
+                lo_text, hi_text = item.split(":")
+                lo, hi = int(lo_text), int(hi_text)
+                if lo < 0 or hi <= lo:
+                    raise ValueError
+                seeds.update(range(lo, hi))
+            else:
+                seed = int(item)
+                if seed < 0:
+                    raise ValueError
+                seeds.add(seed)
+        except ValueError:
+            raise NasbenchError(f"bad --seeds '{text}'; use non-negative integers: {SEEDS_FORM}") from None
+    return sorted(seeds)
+
+
+def split_names(values: Sequence[str] | None) -> list[str]:
+    """Comma-separated and/or repeated option values -> names in order, without duplicates."""
+    out: list[str] = []
+    for value in values or ():
+        for name in value.split(","):
+            name = name.strip()
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def _coerce(strategy: str, key: str, raw: str, default: object) -> object:
+    """The value of ``--hp key=raw`` in the type of the strategy's default."""
+    if isinstance(default, str):
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects an integer (default {default})")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects a number (default {default})")
+        return float(value)
+    return value
+
+
+def parse_hyperparameters(items: Sequence[str], strategies: Sequence[str]) -> dict[str, dict]:
+    """``--hp`` items -> {strategy: {key: value}}; every key must be one the strategy takes."""
+    out: dict[str, dict] = {s: {} for s in strategies}
+    for item in items:
+        target, eq, raw = item.partition("=")
+        if not eq or not target:
+            raise NasbenchError(f"bad --hp '{item}'; use {HP_FORM}")
+        scope, colon, key = target.rpartition(":")
+        if colon and scope not in out:
+            raise NasbenchError(f"--hp '{item}' names strategy '{scope}', which is not in --strategy ({one_of(strategies)})")
+        for strategy in [scope] if colon else strategies:
+            defaults = get_spec(strategy).defaults
+            if key not in defaults:
+                takes = one_of(sorted(defaults)) if defaults else "none"
+                hint = f" (scope it to one strategy: STRATEGY:{key}=VALUE)" if len(strategies) > 1 and not colon else ""
+                raise StrategyError(f"strategy '{strategy}' has no hyperparameter '{key}'; it takes {takes}{hint}")
+            out[strategy][key] = _coerce(strategy, key, raw, defaults[key])
+    return out
+
+
+def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+    """Validate the command's options and expand them into run specs (benchmark x strategy x seed)."""
+    benchmarks = split_names(args.benchmark)
+    strategies = split_names(args.strategy)
+    if not benchmarks or not strategies:
+        raise NasbenchError("give at least one --benchmark and one --strategy (comma-separated for several)")
+    for name in benchmarks:
+        get_info(name)
+    for name in strategies:
+        get_spec(name)
+    seeds = parse_seeds(args.seeds)
+    budget = str(Budget.parse(args.budget))
+    signal = str(Signal.parse(args.signal)) if args.signal else None
+    if args.noise is not None:
+        parse_noise(args.noise)
+    if args.workers < 1:
+        raise NasbenchError(f"--workers (simulated parallel trainers) must be >= 1, got {args.workers}")
+    if args.jobs is not None and args.jobs < 1:
+        raise NasbenchError(f"--jobs (processes) must be >= 1, got {args.jobs}")
+    check_executor(args.executor)
+    hps = parse_hyperparameters([kv for group in args.hp or () for kv in group], strategies)
+    return [
+        RunSpec(benchmark=b, strategy=s, seed=seed, budget=budget, hyperparameters=hps[s],
+                signal=signal, noise=args.noise, workers=args.workers)
+        for b in benchmarks for s in strategies for seed in seeds
+    ]
+
+
+def _mean_std(values: list[float]) -> str:
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[~np.isnan(arr)]
+    if not arr.size:
+        return "n/a"
+    std = float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+    return f"{arr.mean():.3f} +/- {std:.3f}"
+
+
+def summarise(specs: Sequence[RunSpec], out_dir: Path) -> list[str]:
+    """One line per configuration: runs stored, mean +/- std of final incumbent_test and test_regret."""
+    from reproduce import results
+
+    groups: dict[tuple[str, str, str], dict] = {}
+    for spec in specs:
+        key = (spec.benchmark, spec.strategy, spec.config_key())
+        group = groups.setdefault(key, {"hps": spec.hyperparameters, "test": [], "regret": [], "n": 0})
+        try:
+            doc = results.read_result(results.result_path(out_dir, spec))
+        except results.ResultFileError:
+            continue
+        cols = doc["columns"]
+        group["n"] += 1
+        group["test"].append(math.nan if not cols["incumbent_test"] or cols["incumbent_test"][-1] is None else cols["incumbent_test"][-1])
+        group["regret"].append(math.nan if not cols["test_regret"] or cols["test_regret"][-1] is None else cols["test_regret"][-1])
+    lines = []
+    for (bench, strategy, key), g in groups.items():
+        hps = f" {json.dumps(g['hps'], sort_keys=True)}" if g["hps"] else ""
+        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs, final incumbent_test "
+                     f"{_mean_std(g['test'])}, test_regret {_mean_std(g['regret'])}")
+    return lines
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every (benchmark, strategy, seed) that has no result yet; print a summary."""
+    from reproduce.sweep import sweep
+
+    specs = build_specs(args)
+    out_dir = Path(args.out)
+    summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs, progress=True)
+    print(f"results in {out_dir}/ ({summary.total} runs: {summary.done} new, {summary.skipped} already done, "
+          f"{summary.failed} failed; {summary.seconds:.1f} s)")
+    for line in summarise(specs, out_dir):
+        print(line)
+    if summary.failed:
+        from reproduce.results import error_path
+
+        spec, message = summary.failures[0]
+        print(f"nasbench: {summary.failed} run(s) failed, e.g. seed {spec.seed} of {spec.strategy} on {spec.benchmark}: "
+              f"{message} (details: {error_path(out_dir, spec)}); rerun the same command to retry", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_parsers(sub) -> None:
+    """Register ``run`` on an argparse subparsers object."""
+    p = sub.add_parser("run", help="many seeds of strategies on benchmarks, resumable, one result file per run")
+    p.add_argument("--benchmark", action="append", required=True, metavar="B[,B...]",
+                   help="benchmark name(s), comma-separated (see `nasbench list`)")
+    p.add_argument("--strategy", action="append", required=True, metavar="S[,S...]",
+                   help="strategy name(s), comma-separated")
+    p.add_argument("--seeds", required=True, help=f"seeds: {SEEDS_FORM}")
+    p.add_argument("--budget", required=True, help="queries ('150q') or simulated seconds ('12000s')")
+    p.add_argument("--signal", help="search signal METRIC@EPOCHS (default: the benchmark's)")
+    p.add_argument("--noise", help="noise model: per-trial, mean or fixed:K (default: the benchmark's)")
+    p.add_argument("--workers", type=int, default=1, help="simulated parallel trainers per run (default 1)")
+    p.add_argument("--executor", default="local", choices=EXECUTORS,
+                   help="local (process pool, default), serial (in-process) or ray")
+    p.add_argument("--jobs", type=int, help="processes (or Ray CPUs) to use (default: the available cores)")
+    p.add_argument("--hp", nargs="+", action="append", metavar="KEY=VALUE", help=f"hyperparameter: {HP_FORM}")
+    p.add_argument("--out", required=True, help="results folder (created; rerun to resume)")
+    p.set_defaults(func=cmd_run)

@@ -1,0 +1,369 @@
+"""The result store: one atomically written JSON file per run, and tidy tables over a folder.
+
+Layout::
+
+    DIR/<benchmark, '/' -> '__'>/<strategy>-<config_key>/seed-<seed:05d>.json
+
+``config_key`` (:meth:`RunSpec.config_key`) hashes everything but the seed, so the runs of
+one configuration share a folder. A file holds the :class:`RunSpec` fields, ``config_key``,
+the run's protocol dict, ``stopped``, and the trajectory columns as lists (NaN as ``null``,
+infinities as ``"inf"``/``"-inf"``) with their numpy dtypes, so a trajectory read back equals
+the one computed, bit for bit (JSON floats are written with Python's shortest round-trip repr).
+
+A run that failed leaves ``seed-<seed:05d>.error.json`` (the spec and the error) instead;
+it is never read as a result and is removed once the run succeeds.
+
+Files are written with :mod:`nasbench.atomic` (temporary file, fsync, rename), so a reader
+sees either nothing or a whole file. A kill -9 can leave a temporary file
+``.seed-<seed:05d>.json.<random>.tmp``: readers ignore it and :func:`clean_temp_files`
+removes it. A file that does not parse (say, truncated by hand) counts as missing:
+:func:`pending` returns its spec again and the rerun overwrites it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasbench.atomic import write_text_atomic
+from nasbench.errors import NasbenchError
+from strategies.loop import Trajectory
+from strategies.runner import RunSpec
+
+if TYPE_CHECKING:  # pandas is imported only when a table is asked for
+    import pandas as pd
+
+FORMAT = "nasbench-run/1"
+_RESULT_RE = re.compile(r"^seed-(\d+)\.json$")
+_TEMP_RE = re.compile(r"^\.seed-\d+\.json\..+\.tmp$")
+_SPEC_FIELDS = tuple(f.name for f in fields(RunSpec))
+#: per-run columns of :func:`load_results` / :func:`load_final`, before the trajectory columns
+META_COLUMNS = ("benchmark", "strategy", "config_key", "hyperparameters", "seed", "signal", "noise", "budget", "workers")
+
+
+class ResultFileError(NasbenchError):
+    """A result file that is missing, truncated, or not a result of this format."""
+
+
+# ----- paths -----------------------------------------------------------------------------------
+def run_dir(out_dir: str | Path, spec: RunSpec) -> Path:
+    """Folder of the runs sharing ``spec``'s configuration."""
+    return Path(out_dir) / spec.benchmark.replace("/", "__") / f"{spec.strategy}-{spec.config_key()}"
+
+
+def _seed_stem(seed: int) -> str:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise NasbenchError(f"a seed is a non-negative integer, got {seed!r}")
+    return f"seed-{int(seed):05d}"
+
+
+def result_path(out_dir: str | Path, spec: RunSpec) -> Path:
+    """Where the result of ``spec`` is stored."""
+    return run_dir(out_dir, spec) / f"{_seed_stem(spec.seed)}.json"
+
+
+def error_path(out_dir: str | Path, spec: RunSpec) -> Path:
+    """Where the failure record of ``spec`` is stored (absent unless its last attempt failed)."""
+    return run_dir(out_dir, spec) / f"{_seed_stem(spec.seed)}.error.json"
+
+
+# ----- encoding --------------------------------------------------------------------------------
+def _json_safe(obj: Any) -> Any:
+    """Plain-JSON version of protocol values (numpy scalars/arrays, tuples, NaN -> null)."""
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _json_safe(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    return obj
+
+
+def _encode_column(values: np.ndarray) -> list:
+    if values.dtype.kind == "f":
+        return [
+            v if math.isfinite(v) else (None if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+            for v in values.tolist()
+        ]
+    return values.tolist()
+
+
+def _decode_column(values: list, dtype: str) -> np.ndarray:
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        return np.array([math.nan if v is None else float(v) for v in values], dtype=dt)
+    return np.array(values, dtype=dt)
+
+
+def spec_fields(spec: RunSpec) -> dict:
+    """The RunSpec as a JSON-ready dict."""
+    return _json_safe(asdict(spec))
+
+
+def to_payload(spec: RunSpec, trajectory: Trajectory) -> dict:
+    """The JSON document of one finished run."""
+    columns = trajectory.columns
+    return {
+        "format": FORMAT,
+        **spec_fields(spec),
+        "config_key": spec.config_key(),
+        "protocol": _json_safe(trajectory.protocol),
+        "stopped": trajectory.stopped,
+        "n_steps": len(trajectory),
+        "dtypes": {k: str(v.dtype) for k, v in columns.items()},
+        "columns": {k: _encode_column(v) for k, v in columns.items()},
+    }
+
+
+def encode_result(spec: RunSpec, trajectory: Trajectory) -> str:
+    """The text of the result file of one finished run (strict JSON, one line)."""
+    return json.dumps(to_payload(spec, trajectory), allow_nan=False, separators=(",", ":")) + "\n"
+
+
+def write_encoded(out_dir: str | Path, spec: RunSpec, text: str) -> Path:
+    """Write an :func:`encode_result` text atomically as the result of ``spec``; returns its path."""
+    path = result_path(out_dir, spec)
+    write_text_atomic(path, text)
+    error_path(out_dir, spec).unlink(missing_ok=True)
+    return path
+
+
+def write_result(out_dir: str | Path, spec: RunSpec, trajectory: Trajectory) -> Path:
+    """Write the result of ``spec`` atomically (replacing any earlier file); returns its path."""
+    return write_encoded(out_dir, spec, encode_result(spec, trajectory))
+
+
+def write_failure(out_dir: str | Path, spec: RunSpec, error: str, traceback: str = "") -> Path:
+    """Record that ``spec`` failed with ``error`` (a retry overwrites or removes it)."""
+    path = error_path(out_dir, spec)
+    doc = {"format": FORMAT + "-error", **spec_fields(spec), "config_key": spec.config_key(),
+           "error": error, "traceback": traceback}
+    write_text_atomic(path, json.dumps(doc, allow_nan=False, indent=1) + "\n")
+    return path
+
+
+# ----- decoding --------------------------------------------------------------------------------
+def read_result(path: str | Path) -> dict:
+    """Parse and check one result file; ResultFileError if it is not a whole result."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultFileError(f"no result file {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ResultFileError(f"result file {path} does not parse ({exc}); rerun the sweep to redo it") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ResultFileError(f"{path} is not a '{FORMAT}' result file")
+    try:
+        n = int(doc["n_steps"])
+        columns, dtypes = doc["columns"], doc["dtypes"]
+        missing = [k for k in (*_SPEC_FIELDS, "config_key", "protocol", "stopped") if k not in doc]
+        ok = isinstance(columns, dict) and isinstance(dtypes, dict) and columns.keys() == dtypes.keys()
+        ok = ok and all(isinstance(c, list) and len(c) == n for c in columns.values())
+    except (KeyError, TypeError, ValueError):
+        missing, ok = ["n_steps/columns/dtypes"], False
+    if missing or not ok:
+        raise ResultFileError(f"result file {path} is incomplete ({', '.join(missing) or 'columns'}); rerun the sweep to redo it")
+    return doc
+
+
+def payload_spec(doc: dict) -> RunSpec:
+    """The RunSpec stored in a result document."""
+    return RunSpec(**{k: doc[k] for k in _SPEC_FIELDS})
+
+
+def payload_trajectory(doc: dict) -> Trajectory:
+    """The Trajectory stored in a result document (columns with their original dtypes)."""
+    columns = {k: _decode_column(v, doc["dtypes"][k]) for k, v in doc["columns"].items()}
+    return Trajectory(columns, dict(doc["protocol"]), doc["stopped"])
+
+
+def read_run(path: str | Path) -> tuple[RunSpec, Trajectory]:
+    """(spec, trajectory) of one result file."""
+    doc = read_result(path)
+    return payload_spec(doc), payload_trajectory(doc)
+
+
+def is_finished(out_dir: str | Path, spec: RunSpec) -> bool:
+    """Whether ``spec`` has a whole, parseable result file for this very seed and configuration."""
+    try:
+        doc = read_result(result_path(out_dir, spec))
+    except ResultFileError:
+        return False
+    return doc["seed"] == spec.seed and doc["config_key"] == spec.config_key()
+
+
+def pending(specs: Iterable[RunSpec], out_dir: str | Path) -> list[RunSpec]:
+    """The specs (in order, without duplicates) that have no finished, parseable result file."""
+    out, seen = [], set()
+    for spec in specs:
+        key = (spec.config_key(), spec.benchmark, spec.strategy, spec.seed)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not is_finished(out_dir, spec):
+            out.append(spec)
+    return out
+
+
+def clean_temp_files(dirs: Iterable[str | Path]) -> int:
+    """Remove temporary files a killed writer left in ``dirs``; returns how many.
+
+    Only call it while no other process writes into these folders (the sweep holds a lock).
+    """
+    removed = 0
+    for d in dirs:
+        d = Path(d)
+        if not d.is_dir():
+            continue
+        for p in d.iterdir():
+            if _TEMP_RE.match(p.name):
+                p.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+# ----- tables ----------------------------------------------------------------------------------
+def result_files(out_dir: str | Path) -> list[Path]:
+    """Every result file under ``out_dir`` (temporary and error files excluded), in a stable order."""
+    root = Path(out_dir)
+    if not root.is_dir():
+        raise NasbenchError(f"no results folder {root}; run `nasbench run ... --out {root}` first")
+    found = []
+    for bench_dir in root.iterdir():
+        if not bench_dir.is_dir() or bench_dir.name.startswith("."):
+            continue
+        for rdir in bench_dir.iterdir():
+            if not rdir.is_dir() or rdir.name.startswith("."):
+                continue
+            for p in rdir.iterdir():
+                m = _RESULT_RE.match(p.name)
+                if m:
+                    found.append((bench_dir.name, rdir.name, int(m.group(1)), p))
+    return [p for *_, p in sorted(found)]
+
+
+def _read_all(out_dir: str | Path) -> list[dict]:
+    docs, bad = [], []
+    for path in result_files(out_dir):
+        try:
+            docs.append(read_result(path))
+        except ResultFileError:
+            bad.append(path)
+    if bad:
+        warnings.warn(
+            f"skipped {len(bad)} unreadable result file(s) under {out_dir}, e.g. {bad[0]}; rerun the sweep to redo them",
+            stacklevel=3,
+        )
+    return docs
+
+
+def _meta(doc: dict) -> dict:
+    protocol = doc.get("protocol") or {}
+    hps = protocol.get("hyperparameters", doc["hyperparameters"])
+    return {
+        "benchmark": doc["benchmark"],
+        "strategy": doc["strategy"],
+        "config_key": doc["config_key"],
+        "hyperparameters": json.dumps(hps, sort_keys=True),
+        "seed": int(doc["seed"]),
+        "signal": protocol.get("signal", doc["signal"]),
+        "noise": protocol.get("noise", doc["noise"]),
+        "budget": str(protocol.get("budget", doc["budget"])),
+        "workers": int(doc["workers"]),
+    }
+
+
+def _column_order(docs: Sequence[dict]) -> dict[str, str]:
+    """Union of trajectory columns (first-seen order) -> dtype (float64 if runs disagree)."""
+    order: dict[str, str] = {}
+    for doc in docs:
+        for k, dt in doc["dtypes"].items():
+            if k not in order:
+                order[k] = dt
+            elif order[k] != dt:
+                order[k] = "float64"
+    return order
+
+
+def load_results(out_dir: str | Path) -> "pd.DataFrame":
+    """Tidy table: one row per (run, trajectory step).
+
+    Columns: benchmark, strategy, config_key, hyperparameters (JSON string with the defaults
+    filled in), seed, signal and noise (as resolved by the run), budget, workers (simulated
+    parallel trainers), then the trajectory columns (time, queries, arch, ..., test_regret).
+    """
+    import pandas as pd
+
+    docs = _read_all(out_dir)
+    cols = _column_order(docs)
+    counts = np.array([int(d["n_steps"]) for d in docs], dtype=np.int64)
+    metas = [_meta(d) for d in docs]
+    data: dict[str, Any] = {}
+    for k in META_COLUMNS:
+        values = np.array([m[k] for m in metas], dtype=np.int64 if k in ("seed", "workers") else object)
+        data[k] = np.repeat(values, counts) if len(docs) else values
+    for k, dt in cols.items():
+        parts = [
+            _decode_column(d["columns"][k], dt) if k in d["columns"] else np.full(int(d["n_steps"]), np.nan)
+            for d in docs
+        ]
+        data[k] = np.concatenate(parts) if parts else np.empty(0, dtype=dt)
+    frame = pd.DataFrame(data)
+    return frame
+
+
+def load_final(out_dir: str | Path) -> "pd.DataFrame":
+    """One row per run: the meta columns, ``stopped``, ``n_steps`` and the last trajectory row
+    (the incumbent at the end of the budget; NaN for a run in which no trial finished)."""
+    import pandas as pd
+
+    docs = _read_all(out_dir)
+    cols = _column_order(docs)
+    rows = []
+    for doc in docs:
+        row = _meta(doc)
+        row["stopped"] = doc["stopped"]
+        n = int(doc["n_steps"])
+        row["n_steps"] = n
+        for k, dt in cols.items():
+            col = doc["columns"].get(k)
+            row[k] = _decode_column(col[-1:], dt)[0].item() if col else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*META_COLUMNS, "stopped", "n_steps", *cols])
+
+
+__all__ = [
+    "FORMAT",
+    "META_COLUMNS",
+    "ResultFileError",
+    "clean_temp_files",
+    "encode_result",
+    "error_path",
+    "is_finished",
+    "load_final",
+    "load_results",
+    "payload_spec",
+    "payload_trajectory",
+    "pending",
+    "read_result",
+    "read_run",
+    "result_files",
+    "result_path",
+    "run_dir",
+    "to_payload",
+    "write_encoded",
+    "write_failure",
+    "write_result",
+]

@@ -1,0 +1,242 @@
+"""Many seeds, resumably: run the pending specs through an executor and store each result.
+
+    from reproduce.sweep import sweep
+    specs = [RunSpec("nb201/cifar10", "re", seed, "12000s") for seed in range(500)]
+    summary = sweep(specs, "results/")      # local process pool over the available cores
+    summary.done, summary.skipped, summary.failed
+
+- Only specs without a finished result file run (:func:`reproduce.results.pending`);
+  rerunning the same sweep does nothing new, and a deleted or truncated file is redone.
+- Each result is written atomically the moment it arrives (workers return the file's text;
+  the parent writes it on a few threads), so a sweep killed at any point
+  (even ``kill -9``) loses at most the runs in flight; the rerun completes the rest.
+- A run that raises is recorded as failed (``seed-XXXXX.error.json`` with the error) and
+  counted; it does not stop the sweep, and the next sweep retries it.
+- Before starting, every distinct configuration is checked by one in-process run with a
+  one-query budget: a user mistake (unknown hyperparameter, bad signal or noise model) raises
+  its :class:`~nasbench.errors.NasbenchError` at once instead of failing every seed. This
+  also builds missing tables once, in this process, before any worker needs them.
+- While a sweep writes a configuration's folder it holds a lock file there (``.lock``,
+  POSIX ``flock``); a second sweep into the same folder stops with an error. With the lock
+  held, temporary files left by a killed sweep are removed.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Iterator, Literal, Sequence
+
+from nasbench.errors import NasbenchError
+from nasbench.executors import Job, check_executor, execute
+from reproduce import results
+from strategies.runner import RunSpec, run_one
+
+try:  # POSIX advisory locks; elsewhere sweeps are simply not guarded against each other
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+#: threads writing result files in the parent (fsync waits overlap)
+WRITER_THREADS = 4
+
+
+class SweepLockedError(NasbenchError):
+    """Another sweep is writing the same results folder."""
+
+
+@dataclass
+class SweepSummary:
+    """What one call of :func:`sweep` did."""
+
+    out_dir: Path
+    total: int = 0  # distinct specs asked for
+    done: int = 0  # runs finished (and written) by this call
+    skipped: int = 0  # runs already finished before this call
+    failed: int = 0  # runs that raised in this call (retried by the next sweep)
+    seconds: float = 0.0
+    failures: list[tuple[RunSpec, str]] = field(default_factory=list)  # (spec, "Type: message")
+
+    def line(self) -> str:
+        """One-line summary."""
+        tail = f", {self.failed} failed" if self.failed else ""
+        return (f"{self.total} runs in {self.seconds:.1f} s: {self.done} new, {self.skipped} already done{tail}"
+                f" -> {self.out_dir}")
+
+
+class _Progress:
+    """``\\r[#####.....] 123/500 runs, 4.2 s`` on a stream, redrawn at most 10 times a second."""
+
+    width = 30
+
+    def __init__(self, total: int, skipped: int, stream: IO[str], enabled: bool):
+        self.total, self.skipped, self.stream, self.enabled = total, skipped, stream, enabled
+        self.start = time.perf_counter()
+        self._last = -1.0
+        self.drawn = False
+
+    def update(self, finished: int, failed: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        count = self.skipped + finished
+        fill = int(self.width * count / self.total) if self.total else self.width
+        extra = f", {failed} failed" if failed else ""
+        self.stream.write(f"\r[{'#' * fill}{'.' * (self.width - fill)}] {count}/{self.total} runs, "
+                          f"{now - self.start:.1f} s{extra}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _bar_enabled(progress: bool | str, stream: IO[str]) -> bool:
+    if progress in ("always", "force"):
+        return True
+    if progress is True:
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    if progress is False or progress is None:
+        return False
+    raise NasbenchError(f"progress must be True (when stderr is a terminal), 'always' or False, got {progress!r}")
+
+
+@contextmanager
+def _locked(dirs: Sequence[Path]) -> Iterator[None]:
+    """Hold ``DIR/.lock`` (exclusive, non-blocking) in every folder for the duration."""
+    with ExitStack() as stack:
+        for d in dirs:
+            d.mkdir(parents=True, exist_ok=True)
+            if fcntl is None:
+                continue
+            fh = stack.enter_context(open(d / ".lock", "a+"))
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SweepLockedError(
+                    f"another sweep is writing {d} (it holds {d / '.lock'}); wait for it to finish or use another --out"
+                ) from None
+        yield
+
+
+def check_configs(specs: Sequence[RunSpec]) -> None:
+    """Run each distinct configuration once with a one-query budget, in this process.
+
+    Raises the NasbenchError of a configuration mistake; other exceptions are left for the
+    real runs to record as failures.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    for spec in specs:
+        key = (spec.benchmark, spec.strategy, spec.config_key())
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            run_one(replace(spec, budget="1q"))
+        except NasbenchError:
+            raise
+        except Exception:  # noqa: BLE001 - a bug, not a user mistake: recorded per run later
+            pass
+
+
+def run_and_encode(spec: RunSpec) -> str:
+    """What a worker runs: one run, encoded as the text of its result file.
+
+    Encoding in the worker leaves the parent only the atomic writes (on writer threads, so
+    the fsyncs overlap), and the parent remains the only writer: a Ray cluster needs no
+    shared filesystem.
+    """
+    return results.encode_result(spec, run_one(spec))
+
+
+def _record_failure(summary: SweepSummary, out: Path, spec: RunSpec, message: str, trace: str) -> None:
+    summary.failed += 1
+    summary.failures.append((spec, message))
+    results.write_failure(out, spec, message, trace)
+
+
+def _settle(writes: dict[cf.Future, RunSpec], summary: SweepSummary, out: Path, wait: bool) -> None:
+    """Count the finished writes (all of them when ``wait``)."""
+    if wait:
+        cf.wait(list(writes))
+    for future in [f for f in writes if f.done()]:
+        spec = writes.pop(future)
+        exc = future.exception()
+        if exc is None:
+            summary.done += 1
+        else:
+            _record_failure(summary, out, spec, f"could not write its result: {type(exc).__name__}: {exc}", "")
+
+
+def sweep(
+    specs: Sequence[RunSpec],
+    out_dir: str | os.PathLike,
+    executor: str = "local",
+    workers: int | None = None,
+    progress: bool | Literal["always"] = True,
+    *,
+    chunksize: int | None = None,
+    check: bool = True,
+    stream: IO[str] | None = None,
+) -> SweepSummary:
+    """Run the specs that have no result under ``out_dir`` yet; returns what happened.
+
+    ``executor``: ``local`` (processes), ``serial`` or ``ray``; ``workers``: processes or Ray
+    CPUs (default: the available cores; not the simulated trainers of ``RunSpec.workers``).
+    ``progress``: True draws a bar on stderr when it is a terminal, ``"always"`` draws it
+    anyway, False draws nothing; a drawn bar ends with a summary line.
+    ``check``: first run every configuration with a one-query budget (see module docstring).
+    """
+    start = time.perf_counter()
+    check_executor(executor)
+    stream = stream if stream is not None else sys.stderr
+    bar_on = _bar_enabled(progress, stream)
+    out = Path(out_dir)
+    specs = list(specs)
+    for spec in specs:
+        if not isinstance(spec, RunSpec):
+            raise TypeError(f"sweep() takes RunSpec objects, got {type(spec).__name__}")
+    todo = results.pending(specs, out)
+    n_distinct = len({(s.benchmark, s.strategy, s.config_key(), s.seed) for s in specs})
+    summary = SweepSummary(out_dir=out, total=n_distinct, skipped=n_distinct - len(todo))
+    if todo:
+        if check:
+            check_configs(todo)
+        dirs = sorted({results.run_dir(out, s) for s in todo})
+        with _locked(dirs):
+            results.clean_temp_files(dirs)
+            bar = _Progress(n_distinct, summary.skipped, stream, bar_on)
+            bar.update(0, 0, force=True)
+            writes: dict[cf.Future, RunSpec] = {}
+            try:
+                with cf.ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="nasbench-write") as writer:
+                    for res in execute([Job(run_and_encode, s) for s in todo], executor, workers, chunksize):
+                        spec = todo[res.index]
+                        if res.ok:
+                            writes[writer.submit(results.write_encoded, out, spec, res.value)] = spec
+                        else:
+                            _record_failure(summary, out, spec, str(res.error), res.error.traceback)
+                        _settle(writes, summary, out, wait=False)
+                        bar.update(summary.done + summary.failed, summary.failed)
+                    _settle(writes, summary, out, wait=True)
+                bar.update(summary.done + summary.failed, summary.failed, force=True)
+            finally:
+                bar.close()
+    summary.seconds = time.perf_counter() - start
+    if bar_on:
+        print(f"sweep: {summary.line()}", file=stream, flush=True)
+    return summary
+
+
+__all__ = ["SweepLockedError", "SweepSummary", "check_configs", "run_and_encode", "sweep"]
