@@ -1,7 +1,8 @@
 """What a search may touch: budgeted, noisy, validation-only queries with simulated cost.
 
 - :class:`Evaluator` answers search-signal queries. The signal must not be a test metric
-  (TestSplitAccessError). Each query is charged simulated seconds (training time up to the
+  (TestSplitAccessError), unless ``allow_test_signal=True`` is passed to reproduce a
+  published protocol that did so; the protocol record then says the run leaks test data. Each query is charged simulated seconds (training time up to the
   fidelity asked, plus a fixed evaluation time), counted and kept in the history.
 - :class:`Reporter` reads final validation and test values *after the fact*, for reporting
   the incumbent; it is given to the search loop, never to a strategy.
@@ -91,6 +92,7 @@ class Evaluator:
         noise: str | None = None,
         eval_time: float = 0.0,
         default_cost: float = 1.0,
+        allow_test_signal: bool = False,
     ):
         self.benchmark = benchmark
         table = benchmark.table
@@ -99,7 +101,8 @@ class Evaluator:
         elif isinstance(signal, str):
             signal = Signal.parse(signal)
         info = table.metric(signal.metric)
-        if info.is_test:
+        self.leaks_test = bool(info.is_test and allow_test_signal)
+        if info.is_test and not allow_test_signal:
             raise TestSplitAccessError(
                 f"'{signal.metric}' is a test-split metric and cannot be a search signal; use a "
                 f"validation metric such as 'valid_acc' (the test value is reported after the search)"
@@ -200,7 +203,7 @@ class Evaluator:
         """The protocol of this evaluator, for result files and reports."""
         return {
             "benchmark": self.benchmark.name,
-            "signal": str(self.signal),
+            "signal": str(self.signal) + (" (TEST split: leaks test data)" if self.leaks_test else ""),
             "noise": self.noise,
             "cost_model": self.cost_model,
         }

@@ -232,9 +232,20 @@ def _check_spawnable_main() -> None:
         )
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it then stops the workers)."""
+#: one compute thread per worker process: parallelism comes from the processes, and several
+#: multi-threaded BLAS/torch pools on few cores oversubscribe them (measured: an LSTM controller
+#: run went from 2 s to 55 s on a loaded 2-core machine)
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def _init_worker() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle; one compute thread per process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in _THREAD_ENV:
+        os.environ[name] = "1"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
@@ -250,7 +261,7 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
 
 def _local(chunks: list[list[tuple[int, Callable, Any]]], workers: int) -> Iterator[JobResult]:
     ctx = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=ctx, initializer=_ignore_sigint)
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=ctx, initializer=_init_worker)
     try:
         futures = {pool.submit(run_chunk, chunk): chunk for chunk in chunks}
         for future in cf.as_completed(futures):

@@ -56,9 +56,12 @@ BUILTINS = [
             "baseline_decay": 0.99,
             "entropy_weight": 1e-4,
             "tanh_constant": 1.1,
+            "batch_size": 10,
         },
         citation="Zoph & Le, ICLR 2017; Pham et al. (ENAS), ICML 2018; defaults: ENAS CIFAR-10 micro "
-        "search (lstm_size 64, controller_lr 0.0035, bl_dec 0.99, entropy_weight 1e-4, tanh_constant 1.10)",
+        "search (lstm_size 64, controller_lr 0.0035, bl_dec 0.99, entropy_weight 1e-4, tanh_constant 1.10, "
+        "controller_num_aggregate 10 with sync_replicas: batch_size=10, one Adam step on the mean policy "
+        "gradient of a batch, as Zoph & Le's batches of m sampled architectures)",
         requires="torch",
     ),
     StrategySpec(
@@ -76,6 +79,70 @@ BUILTINS = [
         description="Optuna's RandomSampler over the categorical decisions (control for optuna-tpe)",
         citation="Akiba et al., KDD 2019 (Optuna RandomSampler)",
         requires="optuna",
+    ),
+    StrategySpec(
+        name="bananas",
+        factory="strategies.bananas:Bananas",
+        description="BANANAS: ensemble of MLPs on path encodings, mutation candidates, Thompson sampling",
+        defaults={"num_init": 10, "k": 10, "num_candidates": 100, "num_arches_to_mutate": 1,
+                  "patience_factor": 5, "max_mutation_rate": 1, "acquisition": "its", "ucb_beta": 0.5,
+                  "num_ensemble": 5, "epochs": 200},
+        citation="White, Neiswanger & Savani, BANANAS, AAAI 2021; defaults: bananas_case1 and "
+        "MetaNeuralnet.fit in naszilla/bananas (num_init=10, k=10, num_ensemble=5, candidate_nums=100, "
+        "acq_opt_type='mutation', explore_type='its', 10 layers x 20, lr 0.01, 200 epochs, MAE loss); "
+        "ucb_beta=0.5 is a harness choice (only used with acquisition='ucb')",
+        requires="torch",
+    ),
+    StrategySpec(
+        name="bo-gp",
+        factory="strategies.bo_gp:BOGP",
+        description="GP Bayesian optimisation (Hamming kernel) with expected improvement",
+        defaults={"num_init": 10, "k": 1, "num_candidates": 100, "num_random_candidates": 100, "xi": 0.0},
+        citation="Jones, Schonlau & Welch, J. Global Optim. 1998 (EI); num_init=10 and 100 mutation "
+        "candidates as BANANAS (White et al., AAAI 2021); 100 random candidates and xi=0 are harness choices",
+    ),
+]
+
+
+# ----- multi-fidelity strategies (strategies/multifidelity.py) ----------------------------------
+# They set ``needs_fidelities = True``: the runner passes the table's fidelities (epochs) as
+# ``fidelities``; the other keys are the methods' cited defaults.
+_MF_COMMON = {"eta": 3, "fidelities": None, "min_fidelity": None, "max_fidelity": None}
+BUILTINS += [
+    StrategySpec(
+        name="sh",
+        factory="strategies.multifidelity:SuccessiveHalving",
+        description="successive halving over the table's fidelities; promotions continue the trial",
+        defaults={**_MF_COMMON, "num_configs": None},
+        citation="Jamieson & Talwalkar, AISTATS 2016; Li et al., Hyperband, JMLR 2018 (eta=3, 'eta = 3 or 4'); "
+        "num_configs=None: eta**(rungs-1), Hyperband's most exploratory bracket; a new bracket opens "
+        "instead of waiting (asynchronous workers) - a harness choice",
+    ),
+    StrategySpec(
+        name="hb",
+        factory="strategies.multifidelity:Hyperband",
+        description="Hyperband: successive-halving brackets s = s_max .. 0 over the table's fidelities",
+        defaults=dict(_MF_COMMON),
+        citation="Li, Jamieson, DeSalvo, Rostamizadeh & Talwalkar, Hyperband, JMLR 2018 (Alg. 1, eta=3); "
+        "rungs are the table's fidelity ladder; brackets do not block asynchronous workers (harness choice)",
+    ),
+    StrategySpec(
+        name="asha",
+        factory="strategies.multifidelity:ASHA",
+        description="asynchronous successive halving: promote any top-1/eta trial, else a new random config",
+        defaults=dict(_MF_COMMON),
+        citation="Li et al., A System for Massively Parallel Hyperparameter Tuning, MLSys 2020 (Alg. 2); "
+        "eta=3 as Li et al., JMLR 2018",
+    ),
+    StrategySpec(
+        name="bohb",
+        factory="strategies.multifidelity:BOHB",
+        description="BOHB: Hyperband with a TPE-style categorical KDE model proposing new configurations",
+        defaults={**_MF_COMMON, "random_fraction": 1 / 3, "top_fraction": 0.15, "bandwidth_factor": 3.0,
+                  "num_samples": 64, "min_bandwidth": 1e-3, "min_points": None},
+        citation="Falkner, Klein & Hutter, BOHB, ICML 2018 (Alg. 2; rho=1/3, q=15%, N_s=64, b_w=3, "
+        "N_min=d+1) and hpbandster's BOHB defaults (min_bandwidth=1e-3); Aitchison-Aitken kernels "
+        "(Aitchison & Aitken, Biometrika 1976) on the space's categorical decisions",
     ),
 ]
 

@@ -3,11 +3,14 @@
 Needs the optional ``torch`` extra; torch is imported when the strategy is built. Small
 networks like this one run fastest on one thread: set ``OMP_NUM_THREADS=1`` (or call
 ``torch.set_num_threads(1)``) in processes that run many searches; the library leaves torch's
-global settings alone.
+global settings alone. With more torch threads than free cores (two processes with torch's
+default thread count on two cores) every small kernel waits on OpenMP barriers, and a query
+costs tens of times more.
 """
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -40,8 +43,29 @@ def _check_tanh(value) -> float | None:
     raise StrategyError(f"rl-controller: tanh_constant must be a finite number > 0 or None, got {value!r}")
 
 
+def _check_batch(value) -> int:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if ok and 1 <= value <= 10_000:
+        return int(value)
+    raise StrategyError(f"rl-controller: batch_size must be an integer in 1 .. 10000, got {value!r}")
+
+
+class _Batch:
+    """Architectures sampled together in one pass (one policy version) and their told results."""
+
+    __slots__ = ("inputs", "choices", "entropy", "untold", "rows", "advantages")
+
+    def __init__(self, inputs, choices, entropy: list[float]):
+        self.inputs = inputs  # the LSTM's input rows, LongTensor [n_decisions, n]
+        self.choices = choices  # the decisions, LongTensor [n_decisions, n]
+        self.entropy = entropy  # entropy of each row's policy when it was sampled
+        self.untold = len(entropy)  # members not told yet (asked or still queued)
+        self.rows: list[int] = []  # successful members, in tell order
+        self.advantages: list[float] = []
+
+
 class RLController(Strategy):
-    """Autoregressive LSTM policy over the space's decisions, trained with REINFORCE.
+    """Autoregressive LSTM policy over the space's decisions, trained with REINFORCE on batches.
 
     As the NAS controllers of Zoph & Le (ICLR 2017) and ENAS (Pham et al., ICML 2018): a
     one-layer LSTM emits the decisions of ``space.decision_sizes`` one per step; step 0 reads
@@ -51,20 +75,35 @@ class RLController(Strategy):
     Every parameter starts ``uniform(-0.1, 0.1)`` (ENAS's initializer). The decision vector is
     mapped with ``space.from_decisions`` (vectors naming no architecture are redrawn).
 
-    Each successful tell makes one Adam step on ``-log pi(decisions) * (reward - baseline)``
-    where reward = search signal + ``entropy_weight`` * entropy of the sampled sequence (ENAS
-    adds the entropy to the reward) and the baseline moves as
-    ``b <- b - (1 - baseline_decay) * (b - reward)`` before the step (ENAS); the first reward
+    Batches: whenever no sampled architecture is waiting to be asked, the controller samples
+    ``batch_size`` of them in one batched pass of the LSTM (without gradients) and hands them
+    out one per ask (vectors naming no architecture are redrawn in a further batched pass, so
+    a batch holds ``batch_size`` architectures). Once every member of a batch has been told,
+    it makes one Adam step on the batch's mean REINFORCE loss
+    ``-mean_i log pi(decisions_i) * (reward_i - b_i)``, as Zoph & Le train their controller on
+    batches of m sampled architectures and NASNet and ENAS average the policy gradient over a
+    batch. Failed members (NaN) are left out of the mean (a batch with no successful member
+    makes no step). ``batch_size=1`` is the one-step-per-result update. ``n_updates`` counts
+    the steps made.
+
+    Rewards and baseline: reward = search signal + ``entropy_weight`` * entropy of the
+    sampled sequence (ENAS adds the entropy to the reward; it is the entropy of the policy
+    that sampled the sequence, computed in the sampling pass). The baseline moves with every
+    successful result, in tell order, as ``b <- b - (1 - baseline_decay) * (b - reward)``
+    before that result's advantage ``reward - b`` is taken (ENAS); the first reward
     initialises it (NAS-Bench-201's ENAS does so; the original starts at 0, which with
     percentage rewards would make every early advantage large and positive). Failed trials
-    (NaN) make no update and leave the baseline alone. The log-probability is recomputed at
-    tell time with the current weights from the remembered decisions, so asynchronous
-    workers are supported (for one worker this is the textbook update).
+    leave the baseline alone. Each trial's decisions are stored; the log-probabilities of a
+    batch are recomputed in one batched forward (rows in sampling order, whatever the tell
+    order) with the weights current at the update, so asynchronous workers are supported
+    (with several workers a new batch may be sampled before the previous one is complete;
+    both come from the weights of the moment).
 
     Randomness: a ``torch.Generator`` seeded from the strategy's numpy generator draws the
-    initial weights and every sample; torch's global seed is never touched. Same seed, same
-    proposals, given the same torch build and thread count (float reductions may differ
-    across them).
+    initial weights and every sample (each choice exactly from its softmax, by the Gumbel-max
+    trick with the batch's noise drawn in one call); torch's global seed is never touched.
+    Same seed, same proposals, given the same torch build and thread count (float reductions
+    may differ across them).
 
     Defaults from ENAS's CIFAR-10 micro search (Pham et al. 2018, code ``melodyguan/enas``:
     ``src/cifar10/main.py`` and ``scripts/cifar10_micro_search.sh``): ``hidden_size=64``
@@ -74,7 +113,10 @@ class RLController(Strategy):
     (``--controller_tanh_constant=1.10``; ENAS further divides it by ``op_tanh_reduce=2.5`` for
     operation decisions, which is not applied here: all decisions share one constant). Note
     that ENAS's rewards are accuracies in [0, 1]; with percentage signals the entropy bonus
-    weighs 100x less.
+    weighs 100x less. ``batch_size=10``: ``--controller_num_aggregate=10`` with
+    ``--controller_sync_replicas`` in the same script (the gradients of 10 sampled
+    architectures are averaged into one Adam step, the baseline moving with each sample), the
+    batches of m sampled architectures per controller update of Zoph & Le (ICLR 2017).
     """
 
     name = "rl-controller"
@@ -89,6 +131,7 @@ class RLController(Strategy):
         baseline_decay: float = 0.99,
         entropy_weight: float = 1e-4,
         tanh_constant: float | None = 1.1,
+        batch_size: int = 10,
     ):
         super().__init__(space, rng=rng)
         self.hidden_size = _check_hidden(hidden_size)
@@ -96,6 +139,7 @@ class RLController(Strategy):
         self.baseline_decay = check_unit_float("rl-controller", "baseline_decay", baseline_decay)
         self.entropy_weight = _check_entropy(entropy_weight)
         self.tanh_constant = _check_tanh(tanh_constant)
+        self.batch_size = _check_batch(batch_size)
 
         import torch  # optional extra: imported only when the strategy is built
 
@@ -104,95 +148,186 @@ class RLController(Strategy):
         sizes = [int(s) for s in space.decision_sizes]
         self._sizes = sizes
         self._offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64).tolist()
-        h = self.hidden_size
-        skip_init = torch.nn.utils.skip_init  # no default init: it would draw from torch's global RNG
-        self._cell = skip_init(torch.nn.LSTMCell, h, h)
-        self._start_emb = torch.nn.Parameter(torch.empty(1, h))
-        self._emb = skip_init(torch.nn.Embedding, sum(sizes), h)  # one row per (decision, choice)
-        self._heads = torch.nn.ModuleList(skip_init(torch.nn.Linear, h, s) for s in sizes)
-        self._params = [self._start_emb, *self._cell.parameters(), *self._emb.parameters(), *self._heads.parameters()]
+        h, steps, width, total = self.hidden_size, len(sizes), max(sizes), sum(sizes)
+        # built on the meta device, then allocated uninitialised: default inits would draw from
+        # torch's global RNG
+        self._lstm = torch.nn.LSTM(h, h, device="meta").to_empty(device="cpu")  # time-major
+        # one embedding row per (decision, choice), then the start embedding (row ``total``)
+        self._emb = torch.nn.Parameter(torch.empty(total + 1, h))
+        # the heads, stacked and padded to the widest decision: decision t's head is
+        # ``_head_w[t, :sizes[t]]`` and ``_head_b[t, :sizes[t]]`` (the padding is never used)
+        self._head_w = torch.nn.Parameter(torch.empty(steps, width, h))
+        self._head_b = torch.nn.Parameter(torch.empty(steps, width))
+        self._params = [*self._lstm.parameters(), self._emb, self._head_w, self._head_b]
         with torch.no_grad():
             for p in self._params:
                 p.uniform_(-0.1, 0.1, generator=self._gen)
+        self._start_row = total
+        # views for the sampling pass (they follow the optimizer's in-place updates)
+        self._cell_weights = [p.detach() for p in self._lstm.parameters()]  # w_ih, w_hh, b_ih, b_hh
+        w, b, e = self._head_w.detach(), self._head_b.detach(), self._emb.detach()
+        self._step_views = [
+            (w[t, :s].t(), b[t, :s], e[o : o + s]) for t, (o, s) in enumerate(zip(self._offsets, sizes))
+        ]
+        pad_mask = np.ones((steps, 1, width), dtype=bool)
+        for t, s in enumerate(sizes):
+            pad_mask[t, :, :s] = False
+        self._pad_mask = torch.from_numpy(pad_mask)  # [steps, 1, width]: True where no choice
         try:  # the fused CPU kernel (torch >= 2.4) is several times faster for many small tensors
             self._opt = torch.optim.Adam(self._params, lr=self.learning_rate, fused=True)
         except (RuntimeError, TypeError, ValueError):
             self._opt = torch.optim.Adam(self._params, lr=self.learning_rate)
         self._baseline: float | None = None
-        self._pending: dict[int, list[int]] = {}
+        self._queue: deque[tuple[int, _Batch, int]] = deque()  # sampled, not asked: (arch, batch, row)
+        self._pending: dict[int, tuple[_Batch, int]] = {}  # asked, not told: trial id -> (batch, row)
         self.invalid_draws = 0
+        self.n_updates = 0
 
     # ----- the policy -------------------------------------------------------------------------
-    def _logits(self, h_out, step: int):
-        z = self._heads[step](h_out)
-        if self.tanh_constant is not None:
-            z = self.tanh_constant * self._torch.tanh(z)
-        return z
+    def _sample(self, n: int):
+        """``n`` decision vectors ``[n, n_decisions]`` (numpy) from one batched pass, and their entropies.
 
-    def _sample(self) -> list[int]:
+        Each choice is drawn exactly from its softmax by the Gumbel-max trick, with noise drawn
+        up front from the private generator.
+        """
         torch = self._torch
-        choices: list[int] = []
+        tanh_constant = self.tanh_constant
+        steps, width = self._head_b.shape
         with torch.no_grad():
-            x, state = self._start_emb, None
-            for step in range(len(self._sizes)):
-                state = self._cell(x, state)
-                probs = torch.softmax(self._logits(state[0], step), dim=-1)
-                c = int(torch.multinomial(probs, 1, generator=self._gen).item())
+            neg_gumbel = torch.empty(steps, n, width).exponential_(generator=self._gen).log_()
+            logits = torch.full((steps, n, width), -math.inf)
+            choices = []
+            x = self._emb.detach()[self._start_row].expand(n, -1)
+            state = (torch.zeros(n, self.hidden_size), torch.zeros(n, self.hidden_size))
+            for step, (w_t, b, emb) in enumerate(self._step_views):
+                state = torch.lstm_cell(x, state, *self._cell_weights)
+                z = logits[step, :, : b.shape[0]]
+                if tanh_constant is None:
+                    torch.addmm(b, state[0], w_t, out=z)
+                else:
+                    torch.tanh(torch.addmm(b, state[0], w_t), out=z).mul_(tanh_constant)
+                c = (logits[step] - neg_gumbel[step]).argmax(1)
                 choices.append(c)
-                x = self._emb.weight[self._offsets[step] + c].unsqueeze(0)
-        return choices
+                x = emb.index_select(0, c)
+            logp = torch.log_softmax(logits, dim=-1)
+            entropy = -(logp.exp() * logp.masked_fill(self._pad_mask, 0.0)).sum((0, 2))
+        return torch.stack(choices, 1).numpy(), entropy
 
-    def _log_prob_entropy(self, choices: list[int]):
-        """Sum of log-probabilities and of entropies of a decision sequence (with gradients)."""
+    def _inputs(self, choices: np.ndarray):
+        """Embedding rows the LSTM reads, time-major ``[n_decisions, n]``: start, then previous choices."""
+        rows = np.empty((choices.shape[1], choices.shape[0]), dtype=np.int64)
+        rows[0] = self._start_row
+        rows[1:] = (choices[:, :-1] + self._offsets[:-1]).T
+        return self._torch.from_numpy(rows)
+
+    def _log_probs(self, inputs):
+        """Log-softmax of every decision ``[n_decisions, n, max(sizes)]`` given the inputs (``_inputs``).
+
+        One batched forward (with gradients unless under ``no_grad``): teacher forcing, as all
+        the LSTM's inputs are known once the decisions are. Padding entries are -inf.
+        """
         torch = self._torch
-        x, state = self._start_emb, None
-        log_prob = entropy = 0.0
-        for step, c in enumerate(choices):
-            state = self._cell(x, state)
-            logp = torch.log_softmax(self._logits(state[0], step), dim=-1)[0]
-            log_prob = log_prob + logp[c]
-            entropy = entropy - (logp.exp() * logp).sum()
-            x = self._emb.weight[self._offsets[step] + c].unsqueeze(0)
-        return log_prob, entropy
+        out, _ = self._lstm(torch.nn.functional.embedding(inputs, self._emb))  # [steps, n, h]
+        z = torch.baddbmm(self._head_b.unsqueeze(1), out, self._head_w.transpose(1, 2))
+        if self.tanh_constant is not None:
+            z = torch.tanh(z) * self.tanh_constant
+        return torch.log_softmax(z.masked_fill(self._pad_mask, -math.inf), dim=-1)
 
     def probability(self, decisions) -> float:
         """Probability that the controller emits exactly ``decisions`` (for diagnostics)."""
+        choices = np.asarray(decisions, dtype=np.int64).reshape(1, -1)
+        chosen = self._torch.from_numpy(choices.T.copy()).unsqueeze(2)
         with self._torch.no_grad():
-            log_prob, _ = self._log_prob_entropy([int(d) for d in decisions])
-        return float(log_prob.exp())
+            logp = self._log_probs(self._inputs(choices))
+        return float(logp.gather(2, chosen).sum().exp())
 
     # ----- ask / tell -------------------------------------------------------------------------
-    def _propose(self) -> Trial:
-        for _ in range(MAX_REDRAWS):
-            choices = self._sample()
-            try:
-                arch = int(self.space.from_decisions(np.asarray([choices], dtype=np.int64))[0])
-            except InvalidArchitectureError:
+    def _ids(self, decisions: np.ndarray) -> np.ndarray:
+        """Ids of decision vectors, -1 for a vector naming no architecture."""
+        try:
+            return np.asarray(self.space.from_decisions(decisions), dtype=np.int64)
+        except InvalidArchitectureError:  # rare (NB-Graph's all-skip cell): find the culprits
+            ids = np.full(len(decisions), -1, dtype=np.int64)
+            for i, row in enumerate(decisions):
+                try:
+                    ids[i] = self.space.from_decisions(row[None, :])[0]
+                except InvalidArchitectureError:
+                    pass
+            return ids
+
+    def _refill(self) -> None:
+        """Sample the next batch; redraw (in batched passes) the vectors naming no architecture."""
+        torch = self._torch
+        parts, entropies, archs = [], [], []
+        need, streak = self.batch_size, 0
+        while need:
+            choices, entropy = self._sample(need)
+            ids = self._ids(choices)
+            valid = ids >= 0
+            for ok in valid.tolist():
+                if ok:
+                    streak = 0
+                    continue
                 self.invalid_draws += 1
-                continue
-            trial = Trial(arch, None, self._next_trial_id)
-            self._next_trial_id += 1
-            self._pending[trial.trial_id] = choices
-            return trial
-        raise StrategyError(
-            f"rl-controller: {MAX_REDRAWS} decision vectors in a row named no architecture of "
-            f"'{self.space.name}'; the controller has collapsed onto invalid cells"
-        )
+                streak += 1
+                if streak >= MAX_REDRAWS:
+                    raise StrategyError(
+                        f"rl-controller: {MAX_REDRAWS} decision vectors in a row named no architecture of "
+                        f"'{self.space.name}'; the controller has collapsed onto invalid cells"
+                    )
+            if not valid.all():
+                choices, entropy, ids = choices[valid], entropy[torch.from_numpy(valid)], ids[valid]
+            parts.append(choices)
+            entropies.extend(entropy.tolist())
+            archs.extend(ids.tolist())
+            need -= len(ids)
+        choices = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        batch = _Batch(self._inputs(choices), torch.from_numpy(choices.T.copy()), entropies)
+        self._queue.extend((arch, batch, row) for row, arch in enumerate(archs))
+
+    def _propose(self) -> Trial:
+        if not self._queue:
+            self._refill()
+        arch, batch, row = self._queue.popleft()
+        trial = Trial(arch, None, self._next_trial_id)
+        self._next_trial_id += 1
+        self._pending[trial.trial_id] = (batch, row)
+        return trial
 
     def _observe(self, trial: Trial, value: float) -> None:
-        choices = self._pending.pop(trial.trial_id, None)
-        if choices is None or math.isnan(value):
+        entry = self._pending.pop(trial.trial_id, None)
+        if entry is None:
             return
-        log_prob, entropy = self._log_prob_entropy(choices)
-        reward = value + self.entropy_weight * float(entropy.detach())
-        if self._baseline is None:
-            self._baseline = reward
-        else:
-            self._baseline -= (1 - self.baseline_decay) * (self._baseline - reward)
-        loss = -log_prob * (reward - self._baseline)
+        batch, row = entry
+        batch.untold -= 1
+        if not math.isnan(value):
+            reward = value + self.entropy_weight * batch.entropy[row]
+            if self._baseline is None:
+                self._baseline = reward
+            else:
+                self._baseline -= (1 - self.baseline_decay) * (self._baseline - reward)
+            batch.rows.append(row)
+            batch.advantages.append(reward - self._baseline)
+        if batch.untold == 0 and batch.rows:
+            self._update(batch)
+
+    def _update(self, batch: _Batch) -> None:
+        """One Adam step on the mean REINFORCE loss of a batch's successful members."""
+        torch = self._torch
+        order = sorted(range(len(batch.rows)), key=batch.rows.__getitem__)  # row order, not tell order
+        n = len(order)
+        weights = torch.tensor([-batch.advantages[i] / n for i in order])  # loss: mean of -log pi * A
+        inputs, choices = batch.inputs, batch.choices
+        if n < choices.shape[1]:  # failed members are left out
+            rows = torch.tensor([batch.rows[i] for i in order])
+            inputs, choices = inputs[:, rows], choices[:, rows]
+        logp = self._log_probs(inputs)
+        log_pi = logp.gather(2, choices.unsqueeze(2)).squeeze(2)  # [n_decisions, n]
+        loss = (log_pi * weights).sum()
         self._opt.zero_grad(set_to_none=True)
         loss.backward()
         self._opt.step()
+        self.n_updates += 1
 
     @property
     def baseline(self) -> float:
@@ -207,4 +342,5 @@ class RLController(Strategy):
             "baseline_decay": self.baseline_decay,
             "entropy_weight": self.entropy_weight,
             "tanh_constant": self.tanh_constant,
+            "batch_size": self.batch_size,
         }

@@ -15,7 +15,7 @@ import numpy as np
 import nasbench
 from nasbench.evaluator import Evaluator, Reporter
 from strategies.loop import Budget, Trajectory, run_search
-from strategies.registry import get_spec, make_strategy
+from strategies.registry import get_spec, make_strategy, strategy_class
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,12 @@ class RunSpec:
     signal: str | None = None  # "metric@epochs"; None = the benchmark's default
     noise: str | None = None  # None = the benchmark's default
     workers: int = 1
+    #: reproduce protocols that searched on a test metric (recorded as a leak); never a default
+    allow_test_signal: bool = False
 
     def config_key(self) -> str:
         """Short hash of everything but the seed: runs of one configuration share it."""
-        doc = {k: v for k, v in asdict(self).items() if k != "seed"}
+        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k == "allow_test_signal" and not v)}
         doc["hyperparameters"] = {**get_spec(self.strategy).defaults, **self.hyperparameters}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -43,8 +45,14 @@ def run_one(spec: RunSpec) -> Trajectory:
     bench = nasbench.load(spec.benchmark)
     strategy_seq, noise_seq = np.random.SeedSequence(spec.seed).spawn(2)
     Budget.parse(spec.budget)  # fail early on a bad budget
-    strategy = make_strategy(spec.strategy, bench.space, rng=np.random.default_rng(strategy_seq), **spec.hyperparameters)
-    evaluator = Evaluator(bench, rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise)
+    extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if getattr(
+        strategy_class(spec.strategy), "needs_fidelities", False) else {}
+    strategy = make_strategy(spec.strategy, bench.space, rng=np.random.default_rng(strategy_seq),
+                             **{**extra, **spec.hyperparameters})
+    evaluator = Evaluator(
+        bench, rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
+        allow_test_signal=spec.allow_test_signal,
+    )
     trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=Reporter(bench))
     trajectory.protocol.update({"seed": spec.seed, "config_key": spec.config_key()})
     return trajectory

@@ -15,7 +15,7 @@ import pytest
 import nasbench
 from nasbench.evaluator import EvalResult, Evaluator
 from strategies import make_strategy, run_search, strategy_names
-from strategies.registry import extra_available, get_spec
+from strategies.registry import extra_available, get_spec, strategy_class
 from strategies.runner import RunSpec, run_one
 from tests.toy import toy_benchmark
 
@@ -32,7 +32,8 @@ def name(request) -> str:
 
 
 def _run(bench, name, budget, seed=0, workers=1, evaluator_cls=Evaluator):
-    strategy = make_strategy(name, bench.space, rng=np.random.default_rng(seed))
+    extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if getattr(strategy_class(name), "needs_fidelities", False) else {}
+    strategy = make_strategy(name, bench.space, rng=np.random.default_rng(seed), **extra)
     evaluator = evaluator_cls(bench, rng=np.random.default_rng(seed + 10_000))
     return run_search(strategy, evaluator, budget, workers=workers), evaluator
 

@@ -1,0 +1,388 @@
+"""Live training: one entry point, :func:`train`, for image (mini-batch) and graph
+(full-batch node classification) data.
+
+- device: ``'auto'`` (CUDA when available), ``'cpu'``, ``'cuda'`` / ``'cuda:N'``;
+- AMP (``torch.autocast``; bfloat16 where supported, else float16 with ``GradScaler``) and
+  ``channels_last`` apply on CUDA only and are ignored on CPU;
+- deterministic mode: ``torch.use_deterministic_algorithms(True, warn_only=True)`` and cuDNN
+  deterministic / no benchmark, restored afterwards;
+- randomness: one integer ``seed`` -> ``np.random.SeedSequence`` -> a private
+  ``torch.Generator`` for data order and augmentation, and a seed for the global torch RNG
+  used (by dropout) only inside a context that restores the global RNG state afterwards;
+- failures are results, not exceptions: a non-finite loss or CUDA out-of-memory returns a
+  :class:`TrainResult` with ``ok=False`` and the reason.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nasbench.errors import NasbenchError, one_of
+from nasbench.live._rng import child_seeds, seeded
+from nasbench.live.data import GraphData, ImageData
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Training hyperparameters."""
+
+    epochs: int
+    lr: float
+    batch_size: int = 256
+    optimizer: str = "sgd"  # 'sgd' | 'adam'
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"  # 'cosine' (to 0 over all steps) | 'constant'
+    label_smoothing: float = 0.0
+    eval_batch_size: int = 512
+    #: cap on optimiser steps per epoch (throughput checks and tests); None = full epoch
+    max_steps_per_epoch: int | None = None
+    #: graph data: dropout passed to the model builder is separate; this recipe is the optimiser's
+    name: str = ""
+
+    def with_(self, **changes) -> "Recipe":
+        return replace(self, **changes)
+
+
+#: NAS-Bench-201's training recipe (Dong & Yang, ICLR 2020, Sec. 2.3 / Table 2, and the
+#: ``configs/nas-benchmark/hyper-opts/200E.config`` file): SGD, momentum 0.9, Nesterov,
+#: initial lr 0.1 annealed to 0 with cosine, weight decay 5e-4, batch 256, 200 epochs,
+#: plain cross-entropy (no label smoothing), random crop (pad 4) + horizontal flip.
+NB201_RECIPE = Recipe(epochs=200, lr=0.1, batch_size=256, optimizer="sgd", momentum=0.9,
+                      nesterov=True, weight_decay=5e-4, schedule="cosine", label_smoothing=0.0,
+                      name="nb201")
+
+
+def nbgraph_recipe(dataset: str) -> Recipe:
+    """NAS-Bench-Graph's per-dataset optimiser settings (:mod:`nasbench.nbgraph_protocol`).
+
+    Full-batch training, one step per epoch, constant learning rate, plain SGD (no momentum)
+    or Adam, as the benchmark's trainer (``torch.optim.SGD(params, lr, weight_decay)``).
+    """
+    from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
+
+    p = NBGRAPH_PROTOCOL[dataset.lower()]
+    return Recipe(epochs=p.epochs, lr=p.lr, optimizer=p.optimizer.lower(), momentum=0.0,
+                  nesterov=False, weight_decay=p.weight_decay, schedule="constant",
+                  name=f"nbgraph/{dataset.lower()}")
+
+
+@dataclass
+class EpochMetrics:
+    epoch: int
+    train_loss: float
+    train_acc: float
+    valid_acc: float | None
+    test_acc: float | None
+    seconds: float
+    lr: float
+
+
+@dataclass
+class TrainResult:
+    """Outcome of one training run; accuracies in percent."""
+
+    ok: bool
+    reason: str | None
+    epochs: list[EpochMetrics] = field(default_factory=list)
+    device: str = "cpu"
+    amp: str | None = None
+    channels_last: bool = False
+    deterministic: bool = False
+    seed: int | None = None
+    #: graph data: test accuracy at the epoch of best validation (the NAS-Bench-Graph metric)
+    best_valid_acc: float | None = None
+    test_at_best_valid: float | None = None
+    total_seconds: float = 0.0
+
+    @property
+    def final(self) -> EpochMetrics | None:
+        return self.epochs[-1] if self.epochs else None
+
+    @property
+    def valid_acc(self) -> float | None:
+        return self.final.valid_acc if self.final else None
+
+    @property
+    def test_acc(self) -> float | None:
+        return self.final.test_acc if self.final else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return d
+
+
+class _Failure(Exception):
+    """Internal: stop training and return a failed result."""
+
+
+# ----- settings ------------------------------------------------------------------------------
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``'auto'`` -> CUDA when available else CPU; asking for CUDA without one is an error."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    if str(device).startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise NasbenchError(
+                f"device '{device}' asked for but torch sees no CUDA device "
+                f"(torch {torch.__version__}); use device='cpu' or 'auto'"
+            )
+        return torch.device(device)
+    raise NasbenchError(f"unknown device '{device}'; choose {one_of(['auto', 'cpu', 'cuda'])}")
+
+
+def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | None:
+    """AMP dtype on CUDA (``True``/``'auto'``: bf16 where supported, else fp16); None on CPU."""
+    if device.type != "cuda" or amp in (None, False, "off", "none"):
+        return None
+    if amp in (True, "auto", "on"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if amp in ("bf16", "bfloat16"):
+        return torch.bfloat16
+    if amp in ("fp16", "float16"):
+        return torch.float16
+    raise NasbenchError(f"unknown amp setting {amp!r}; choose False, True, 'auto', 'bf16' or 'fp16'")
+
+
+@contextmanager
+def _deterministic(on: bool) -> Iterator[None]:
+    if not on:
+        yield
+        return
+    prev = (torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled(),
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    # cuBLAS needs this for deterministic GEMMs; effective if set before cuBLAS initialises
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(prev[0], warn_only=prev[1])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = prev[2], prev[3]
+
+
+def _optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                               nesterov=recipe.nesterov and recipe.momentum > 0,
+                               weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    raise NasbenchError(f"unknown optimizer '{recipe.optimizer}'; choose 'sgd' or 'adam'")
+
+
+def _lr_at(recipe: Recipe, step: int, total: int) -> float:
+    if recipe.schedule == "constant":
+        return recipe.lr
+    if recipe.schedule == "cosine":
+        return 0.5 * recipe.lr * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
+    raise NasbenchError(f"unknown schedule '{recipe.schedule}'; choose 'cosine' or 'constant'")
+
+
+def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
+    if not torch.isfinite(loss).all():
+        raise _Failure(f"non-finite training loss ({float(loss.detach()):.4g}) at epoch {epoch}, step {step}")
+
+
+def _is_oom(exc: BaseException) -> bool:
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+# ----- entry point ---------------------------------------------------------------------------
+def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
+          device: str | torch.device = "auto", amp: bool | str | None = False,
+          channels_last: bool = False, deterministic: bool = False, seed: int = 0,
+          on_epoch: Callable[[EpochMetrics], None] | None = None) -> TrainResult:
+    """Train ``model`` on ``data`` with ``recipe``; never raises for NaN loss or CUDA OOM."""
+    dev = resolve_device(device)
+    amp_dtype = resolve_amp(amp, dev)
+    use_cl = bool(channels_last) and dev.type == "cuda" and isinstance(data, ImageData)
+    data_seed, torch_seed = child_seeds(seed, 2)
+    result = TrainResult(ok=True, reason=None, device=str(dev),
+                         amp=str(amp_dtype).replace("torch.", "") if amp_dtype else None,
+                         channels_last=use_cl, deterministic=deterministic, seed=seed)
+    gen = torch.Generator(device="cpu").manual_seed(data_seed)
+    t_start = time.perf_counter()
+    try:
+        with _deterministic(deterministic), seeded(torch_seed):
+            model.to(dev)
+            if use_cl:
+                model.to(memory_format=torch.channels_last)
+            if isinstance(data, ImageData):
+                _train_images(model, data, recipe, dev, amp_dtype, use_cl, gen, result, on_epoch)
+            elif isinstance(data, GraphData):
+                _train_graph(model, data, recipe, dev, amp_dtype, result, on_epoch)
+            else:
+                raise NasbenchError(f"train() takes ImageData or GraphData, got {type(data).__name__}")
+    except _Failure as exc:
+        result.ok, result.reason = False, str(exc)
+    except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
+        if not _is_oom(exc):
+            raise
+        result.ok, result.reason = False, f"CUDA out of memory: {str(exc).splitlines()[0]}"
+        if dev.type == "cuda":
+            torch.cuda.empty_cache()
+    result.total_seconds = time.perf_counter() - t_start
+    return result
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+# ----- images ----------------------------------------------------------------------------------
+def _prepare(x: torch.Tensor, data: ImageData, dev: torch.device, use_cl: bool,
+             gen: torch.Generator | None) -> torch.Tensor:
+    """uint8 batch -> normalised float on ``dev``; NB201 augmentation when ``gen`` is given."""
+    x = x.to(dev, non_blocking=True)
+    if gen is not None:
+        b, _, h, w = x.shape
+        flip = torch.rand(b, generator=gen) < 0.5
+        offs = torch.randint(0, 9, (b, 2), generator=gen)  # crop offset in the 4-padded image
+        x = torch.where(flip.to(dev)[:, None, None, None], x.flip(3), x)
+        xp = F.pad(x, (4, 4, 4, 4))
+        rows = (offs[:, 0, None] + torch.arange(h)).to(dev)  # [b, h]
+        cols = (offs[:, 1, None] + torch.arange(w)).to(dev)  # [b, w]
+        bi = torch.arange(b, device=dev)[:, None, None]
+        x = xp.permute(0, 2, 3, 1)[bi, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    mean = torch.tensor(data.mean, device=dev).view(1, -1, 1, 1) * 255.0
+    std = torch.tensor(data.std, device=dev).view(1, -1, 1, 1) * 255.0
+    x = (x.float() - mean) / std
+    if use_cl:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
+@torch.no_grad()
+def _evaluate(model: nn.Module, x: torch.Tensor | None, y: torch.Tensor | None, data: ImageData,
+              recipe: Recipe, dev: torch.device, amp_dtype, use_cl: bool) -> float | None:
+    if x is None or y is None or len(x) == 0:
+        return None
+    model.eval()
+    correct = 0
+    for i in range(0, len(x), recipe.eval_batch_size):
+        xb = _prepare(x[i:i + recipe.eval_batch_size], data, dev, use_cl, None)
+        with torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
+            logits = model(xb)
+        correct += int((logits.argmax(1).cpu() == y[i:i + recipe.eval_batch_size]).sum())
+    return 100.0 * correct / len(x)
+
+
+def _train_images(model, data: ImageData, recipe: Recipe, dev, amp_dtype, use_cl, gen,
+                  result: TrainResult, on_epoch) -> None:
+    opt = _optimizer(model, recipe)
+    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
+    n = len(data.x_train)
+    steps_per_epoch = math.ceil(n / recipe.batch_size)
+    if recipe.max_steps_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, recipe.max_steps_per_epoch)
+    total = steps_per_epoch * recipe.epochs
+    step = 0
+    for epoch in range(recipe.epochs):
+        _sync(dev)
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        loss_sum = torch.zeros((), device=dev)
+        correct = torch.zeros((), device=dev, dtype=torch.long)
+        seen = 0
+        lr = recipe.lr
+        for s in range(steps_per_epoch):
+            idx = perm[s * recipe.batch_size:(s + 1) * recipe.batch_size]
+            xb = _prepare(data.x_train[idx], data, dev, use_cl, gen if data.augment else None)
+            yb = data.y_train[idx].to(dev, non_blocking=True)
+            lr = _lr_at(recipe, step, total)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            with torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
+                logits = model(xb)
+                loss = F.cross_entropy(logits.float(), yb, label_smoothing=recipe.label_smoothing)
+            _check_finite(loss, epoch, s)
+            opt.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                opt.step()
+            loss_sum += loss.detach() * len(idx)
+            correct += (logits.detach().argmax(1) == yb).sum()
+            seen += len(idx)
+            step += 1
+        _sync(dev)
+        seconds = time.perf_counter() - t0
+        train_loss = float(loss_sum) / max(seen, 1)
+        if not math.isfinite(train_loss):
+            raise _Failure(f"non-finite training loss at epoch {epoch}")
+        m = EpochMetrics(
+            epoch=epoch + 1, train_loss=train_loss, train_acc=100.0 * int(correct) / max(seen, 1),
+            valid_acc=_evaluate(model, data.x_valid, data.y_valid, data, recipe, dev, amp_dtype, use_cl),
+            test_acc=_evaluate(model, data.x_test, data.y_test, data, recipe, dev, amp_dtype, use_cl),
+            seconds=seconds, lr=lr,
+        )
+        result.epochs.append(m)
+        if m.valid_acc is not None and (result.best_valid_acc is None or m.valid_acc > result.best_valid_acc):
+            result.best_valid_acc, result.test_at_best_valid = m.valid_acc, m.test_acc
+        if on_epoch is not None:
+            on_epoch(m)
+
+
+# ----- graphs ----------------------------------------------------------------------------------
+def _train_graph(model, data: GraphData, recipe: Recipe, dev, amp_dtype, result: TrainResult,
+                 on_epoch) -> None:
+    """NAS-Bench-Graph's loop: one full-batch step per epoch (log-softmax + NLL on the train
+    mask), evaluation every epoch, and the reported test accuracy is the one at the first
+    epoch reaching the best validation accuracy."""
+    g = data.data.to(dev)
+    opt = _optimizer(model, recipe)
+    y = g.y
+    masks = (g.train_mask, g.val_mask, g.test_mask)
+    best_val = -1.0
+    for epoch in range(recipe.epochs):
+        _sync(dev)
+        t0 = time.perf_counter()
+        for grp in opt.param_groups:
+            grp["lr"] = _lr_at(recipe, epoch, recipe.epochs)
+        model.train()
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
+            out = model(g)
+        logp = F.log_softmax(out.float(), 1)
+        loss = F.nll_loss(logp[masks[0]], y[masks[0]])
+        _check_finite(loss, epoch, 0)
+        loss.backward()
+        opt.step()
+        model.eval()
+        with torch.no_grad(), torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
+            pred = model(g).float().argmax(1)
+        accs = [100.0 * float((pred[m] == y[m]).float().mean()) for m in masks]
+        _sync(dev)
+        m = EpochMetrics(epoch=epoch + 1, train_loss=float(loss.detach()), train_acc=accs[0],
+                         valid_acc=accs[1], test_acc=accs[2],
+                         seconds=time.perf_counter() - t0, lr=opt.param_groups[0]["lr"])
+        result.epochs.append(m)
+        if accs[1] > best_val:
+            best_val = accs[1]
+            result.best_valid_acc, result.test_at_best_valid = accs[1], accs[2]
+        if on_epoch is not None:
+            on_epoch(m)

@@ -1,0 +1,100 @@
+"""``nasbench predictors``: the performance-predictor evaluation of White et al., NeurIPS 2021.
+
+    nasbench predictors --benchmark nb201/cifar10 --predictors rf,gp,bananas-ensemble \
+        --trials 20 --out results/predictors
+
+Writes ``results.csv`` (one row per trial, predictor and train size), ``summary.csv`` and
+``spearman.png``/``spearman.pdf`` (Spearman vs train size, 95% bands) into ``--out``.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nasbench.atomic import atomic_path
+from nasbench.errors import NasbenchError
+
+
+def _names(values) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        for name in value.split(","):
+            name = name.strip()
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError:
+        raise NasbenchError(f"bad --train-sizes '{text}'; use comma-separated integers, e.g. 5,8,14,24") from None
+    if not sizes or min(sizes) < 2:
+        raise NasbenchError(f"bad --train-sizes '{text}'; every size must be >= 2")
+    return sizes
+
+
+def cmd_predictors(args) -> int:
+    import pandas as pd
+
+    from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, plot_spearman, summarize
+    from predictors.registry import get_spec
+
+    names = _names(args.predictors)
+    for n in names:
+        get_spec(n)
+    sizes = _sizes(args.train_sizes) if args.train_sizes else list(TRAIN_SIZES)
+    if args.trials < 1:
+        raise NasbenchError(f"--trials must be >= 1, got {args.trials}")
+    metric, fidelity = "valid_acc", None
+    if args.metric:
+        metric, _, fid = args.metric.partition("@")
+        fidelity = float(fid) if fid else None
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def progress(done, total):
+        if not args.quiet:
+            print(f"\rtrial {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    rows = evaluate_predictors(args.benchmark, names, train_sizes=sizes, n_test=args.n_test, trials=args.trials,
+                               encoding=args.encoding, metric=metric, fidelity=fidelity, seed=args.seed,
+                               progress=progress, jobs=args.jobs)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    summary = summarize(frame)
+    with atomic_path(out / "results.csv") as tmp:
+        frame.to_csv(tmp, index=False)
+    with atomic_path(out / "summary.csv") as tmp:
+        summary.to_csv(tmp, index=False)
+    title = (f"{args.benchmark}: {metric}@{frame['fidelity'].iloc[0]:g}, {args.n_test} test archs, "
+             f"{args.trials} trials (mean, 95% CI)")
+    paths = []
+    for ext in ("png", "pdf"):
+        target = out / f"spearman.{ext}"
+        with atomic_path(target) as tmp:
+            plot_spearman(summary, title, [tmp], fmt=ext)
+        paths.append(target)
+    last = summary[summary["train_size"] == max(sizes)].sort_values("spearman", ascending=False)
+    for _, r in last.iterrows():
+        print(f"{r['predictor']:18s} {r['encoding']:9s} n={r['train_size']}: Spearman {r['spearman']:.3f} "
+              f"[{r['spearman_lo']:.3f}, {r['spearman_hi']:.3f}]  kendall {r['kendall']:.3f}  fit {r['fit_time']:.2f}s")
+    print(f"wrote {out / 'results.csv'}, {out / 'summary.csv'}, {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    """Register ``predictors`` on an argparse subparsers object."""
+    p = sub.add_parser("predictors", help="evaluate performance predictors (White et al., NeurIPS 2021 protocol)")
+    p.add_argument("--benchmark", required=True, help="benchmark name, e.g. nb201/cifar10")
+    p.add_argument("--predictors", action="append", required=True, metavar="P[,P...]", help="predictor names")
+    p.add_argument("--trials", type=int, default=100, help="random trials (default 100)")
+    p.add_argument("--train-sizes", help="comma-separated train sizes (default 5,8,14,24,42,71,121,205)")
+    p.add_argument("--n-test", type=int, default=200, help="held-out test architectures (default 200)")
+    p.add_argument("--encoding", help="force an encoding for every predictor that can take it (default: each one's own)")
+    p.add_argument("--metric", help="target METRIC[@EPOCHS] (default valid_acc at the highest fidelity)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--jobs", type=int, default=1, help="processes to spread the trials over (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_predictors)

@@ -1,0 +1,77 @@
+"""``nasbench reproduce PRESET`` and ``nasbench report DIR``."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from nasbench.atomic import write_text_atomic
+from nasbench.errors import NasbenchError
+from reproduce.presets import PredictorPreset, load_preset, preset_names
+
+RECORD = "reproduce.json"
+
+
+def _print_outcome(out: Path) -> None:
+    table = out / "table.md"
+    results = out / "runs" if (out / "runs").exists() else out / "results.csv"  # search / predictors preset
+    tables = ", ".join(str(out / t) for t in ("table.md", "table.tex", "summary.json") if (out / t).exists())
+    print(f"\nresults: {results}\ntables:  {tables}\nplots:   {', '.join(sorted(p.name for p in out.glob('*.png')))}\n")
+    if table.exists():
+        print(table.read_text())
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run a preset resumably, then write its tables, plots and summary."""
+    from reproduce.reproduction import run_preset
+
+    preset = load_preset(args.preset)
+    if args.seeds is not None and args.seeds < 1:
+        raise NasbenchError(f"--seeds must be a positive number of seeds, got {args.seeds}")
+    out = Path(args.out or f"results/{preset.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = args.seeds or preset.seeds
+    write_text_atomic(out / RECORD, json.dumps({"preset": str(preset.path), "seeds": seeds}, indent=2))
+    run_preset(preset, out, seeds=seeds, executor=args.executor, jobs=args.jobs, progress=not args.quiet)
+    _print_outcome(out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Redraw tables and plots of a reproduce output folder from its stored results."""
+    from reproduce.report import write_report
+    from reproduce.reproduction import collect, preset_specs
+
+    out = Path(args.dir)
+    record = out / RECORD
+    if not record.is_file():
+        raise NasbenchError(f"{out} is not a `nasbench reproduce` output folder (no {RECORD}); run `nasbench reproduce PRESET --out {out}` first")
+    doc = json.loads(record.read_text())
+    preset = load_preset(doc["preset"])
+    if isinstance(preset, PredictorPreset):
+        import pandas as pd
+
+        from reproduce.reproduction import PREDICTOR_RESULTS, write_predictor_report
+
+        write_predictor_report(preset, pd.read_csv(out / PREDICTOR_RESULTS), out)
+        _print_outcome(out)
+        return 0
+    meta, finals, curves = collect(preset, preset_specs(preset, doc["seeds"]), out / "runs")
+    write_report(meta, finals, curves, out)
+    _print_outcome(out)
+    return 0
+
+
+def add_parsers(sub) -> None:
+    """Register ``reproduce`` and ``report``."""
+    p = sub.add_parser("reproduce", help=f"run a paper preset and write its tables and plots ({', '.join(preset_names())})")
+    p.add_argument("preset", help="a shipped preset name or a .toml path")
+    p.add_argument("--seeds", type=int, help="number of seeds (default: the preset's); trials for a predictors preset")
+    p.add_argument("--out", help="output folder (default: results/<preset>)")
+    p.add_argument("--executor", default="local", choices=["local", "serial", "ray"])
+    p.add_argument("--jobs", type=int, help="processes or Ray CPUs (default: available cores); a predictors preset uses processes")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_reproduce)
+    p = sub.add_parser("report", help="redraw tables and plots from a reproduce output folder")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_report)
