@@ -230,3 +230,132 @@ class Reporter:
     def final(self, arch: int) -> tuple[float, float]:
         """(final validation, final test) of ``arch``."""
         return self.valid.item(arch), self.test.item(arch)
+
+
+# ----- multi-objective and hardware-constrained search ------------------------------------------
+OBJECTIVE_SENSES = ("max", "min")
+
+
+@dataclass(frozen=True)
+class MOEvalResult(EvalResult):
+    """A multi-objective answer: ``value`` is the first objective (the search signal), ``others``
+    the remaining objectives in declared order (raw units, not oriented)."""
+
+    others: tuple = ()
+
+    @property
+    def values(self) -> tuple:
+        """Every objective, in declared order: ``(value, *others)``."""
+        return (self.value, *self.others)
+
+
+def _parse_objective(item) -> tuple[str, str]:
+    if isinstance(item, str):
+        metric, _, sense = item.partition(":")
+        sense = sense or "max"
+    else:
+        metric, sense = item
+    if sense not in OBJECTIVE_SENSES:
+        raise NasbenchError(f"objective '{metric}': sense must be {one_of(OBJECTIVE_SENSES)}, got '{sense}'")
+    return metric, sense
+
+
+class MultiObjectiveEvaluator(Evaluator):
+    """Vector-valued queries: the first objective is the search signal (same rules, noise and
+    cost as :class:`Evaluator`: never a test metric); the others are fidelity-independent,
+    non-test metrics (hardware latency, parameters, ...) read from the table for free (no cost,
+    no noise: the mean over their replicates).
+
+    ``objectives``: ``[("valid_acc@12", "max"), ("latency_fpga", "min")]`` or strings
+    ``"latency_fpga:min"``. ``evaluate`` returns a :class:`MOEvalResult` whose ``values`` are in
+    raw units; :meth:`oriented` turns them into "higher is better" (negating minimised ones).
+    """
+
+    def __init__(self, benchmark: Benchmark, *, rng: np.random.Generator, objectives, **kwargs):
+        objectives = [_parse_objective(o) for o in objectives]
+        if len(objectives) < 2:
+            raise NasbenchError("a multi-objective evaluator needs at least two objectives, e.g. "
+                                "[('valid_acc@12', 'max'), ('latency', 'min')]")
+        if "signal" in kwargs:
+            raise NasbenchError("MultiObjectiveEvaluator: the signal is the first objective; do not pass signal=")
+        super().__init__(benchmark, rng=rng, signal=objectives[0][0], **kwargs)
+        table = benchmark.table
+        self._others = []
+        for metric, _ in objectives[1:]:
+            if "@" in metric:
+                raise NasbenchError(f"objective '{metric}': only the first objective (the search signal) takes a fidelity")
+            info = table.metric(metric)
+            if info.is_test:
+                raise TestSplitAccessError(f"'{metric}' is a test-split metric and cannot be a search objective")
+            if not info.fidelity_independent:
+                raise NasbenchError(f"objective '{metric}' depends on the fidelity; only the first objective may "
+                                    f"(the others must be free lookups such as latency or params)")
+            self._others.append(table.vector(metric).astype(np.float64))
+        self.senses = tuple(s for _, s in objectives)
+        self.objective_names = (str(self.signal), *(m for m, _ in objectives[1:]))
+        self._sign = np.array([1.0 if s == "max" else -1.0 for s in self.senses])
+
+    def evaluate(self, arch: int, fidelity: float | None = None, trial_id: int | None = None) -> MOEvalResult:
+        r = super().evaluate(arch, fidelity, trial_id)
+        others = tuple(float(v[arch]) for v in self._others)
+        return MOEvalResult(r.value, r.cost, r.fidelity, r.replicate, others)
+
+    def oriented(self, values) -> tuple:
+        """``values`` with minimised objectives negated (every objective: higher is better)."""
+        return tuple(float(v) * s for v, s in zip(values, self._sign))
+
+    def describe(self) -> dict:
+        return {**super().describe(),
+                "objectives": [f"{n}:{s}" for n, s in zip(self.objective_names, self.senses)],
+                "objective_cost": "first objective as the signal; the others free table lookups"}
+
+
+CONSTRAINT_MODES = ("reject", "mnas-soft", "mnas-hard")
+
+
+class ConstrainedEvaluator(Evaluator):
+    """A scalar search signal under a hardware budget ``metric <= limit`` (e.g. latency_fpga <= 2 ms),
+    usable with every scalar strategy and :func:`strategies.loop.run_search`.
+
+    Modes:
+    - ``reject``: an infeasible architecture is a failed trial (NaN). It is still charged its full
+      training cost (conservative: the harness does not assume the latency is known beforehand);
+    - ``mnas-soft``: MnasNet's reward ``acc * (lat / T) ** w`` with ``w = -0.07`` on both sides
+      of the target (Tan et al., MnasNet, CVPR 2019, Eq. 2 with alpha = beta = -0.07);
+    - ``mnas-hard``: MnasNet's hard-constraint setting alpha = 0, beta = -1: ``acc`` when
+      ``lat <= T``, else ``acc * (lat / T) ** -1`` (a penalty growing with the overshoot, in the
+      spirit of ProxylessNAS / FBNet latency-aware losses).
+    """
+
+    def __init__(self, benchmark: Benchmark, *, rng: np.random.Generator, constraint_metric: str = "latency",
+                 limit: float, mode: str = "reject", w: float = -0.07, **kwargs):
+        super().__init__(benchmark, rng=rng, **kwargs)
+        if mode not in CONSTRAINT_MODES:
+            raise NasbenchError(f"unknown constraint mode '{mode}'; choose {one_of(CONSTRAINT_MODES)}")
+        info = benchmark.table.metric(constraint_metric)
+        if info.is_test or not info.fidelity_independent:
+            raise NasbenchError(f"constraint metric '{constraint_metric}' must be a fidelity-independent, non-test metric")
+        if not limit > 0:
+            raise NasbenchError(f"constraint limit must be positive, got {limit!r}")
+        self.constraint_metric, self.limit, self.mode, self.w = constraint_metric, float(limit), mode, float(w)
+        self._constraint = benchmark.table.vector(constraint_metric).astype(np.float64)
+
+    def feasible(self, arch: int) -> bool:
+        return bool(self._constraint[arch] <= self.limit)
+
+    def evaluate(self, arch: int, fidelity: float | None = None, trial_id: int | None = None) -> EvalResult:
+        r = super().evaluate(arch, fidelity, trial_id)
+        ratio = self._constraint[arch] / self.limit
+        if self.mode == "reject":
+            value = r.value if ratio <= 1 else math.nan
+        elif self.mode == "mnas-soft":
+            value = r.value * ratio ** self.w
+        else:
+            value = r.value if ratio <= 1 else r.value / ratio
+        return EvalResult(float(value), r.cost, r.fidelity, r.replicate)
+
+    def describe(self) -> dict:
+        rule = {"reject": "infeasible -> failed trial (NaN), full cost charged",
+                "mnas-soft": f"acc * (c/T)^{self.w:g} (MnasNet soft)",
+                "mnas-hard": "acc if c <= T else acc * (c/T)^-1 (MnasNet hard)"}[self.mode]
+        return {**super().describe(), "constraint": f"{self.constraint_metric} <= {self.limit:g}: {rule}"}

@@ -107,6 +107,9 @@ class StrategySpec:
     requires: str = ""  # an optional extra, e.g. "optuna"
     #: True when proposals do not depend on the seed by design (e.g. a grid in id order)
     seed_independent: bool = False
+    #: "single": told a scalar signal, driven by run_search; "multi": told an oriented objective
+    #: vector, recommends a Pareto set, driven by strategies.moloop.run_mo_search
+    objectives: str = "single"
 
 
 class StrategyError(NasbenchError, ValueError):

@@ -94,6 +94,15 @@ BUILTINS = [
         requires="torch",
     ),
     StrategySpec(
+        name="npenas",
+        factory="strategies.npenas:NPENAS",
+        description="NPENAS-NP: predictor-guided evolution, mutation candidates ranked by a GCN predictor's mean",
+        defaults={"num_init": 10, "k": 10, "num_candidates": 100, "num_arches_to_mutate": 10},
+        citation="Wei et al., NPENAS: Neural Predictor Guided Evolution for NAS, IEEE TNNLS 2022 (NPENAS-NP); "
+        "predictor: the harness's GCN instead of the paper's GIN; 100 candidates as BANANAS",
+        requires="torch",
+    ),
+    StrategySpec(
         name="bo-gp",
         factory="strategies.bo_gp:BOGP",
         description="GP Bayesian optimisation (Hamming kernel) with expected improvement",
@@ -143,6 +152,45 @@ BUILTINS += [
         citation="Falkner, Klein & Hutter, BOHB, ICML 2018 (Alg. 2; rho=1/3, q=15%, N_s=64, b_w=3, "
         "N_min=d+1) and hpbandster's BOHB defaults (min_bandwidth=1e-3); Aitchison-Aitken kernels "
         "(Aitchison & Aitken, Biometrika 1976) on the space's categorical decisions",
+    ),
+]
+
+
+# ----- multi-objective strategies (strategies/multiobjective.py; run with run_mo_search) ---------
+BUILTINS += [
+    StrategySpec(
+        name="mo-rs",
+        factory="strategies.multiobjective:MORandomSearch",
+        description="multi-objective random search without replacement; recommends the Pareto set",
+        citation="random search baseline (Li & Talwalkar, UAI 2019) reporting its non-dominated set",
+        objectives="multi",
+    ),
+    StrategySpec(
+        name="nsga2",
+        factory="strategies.multiobjective:NSGA2",
+        description="NSGA-II: non-dominated sorting + crowding distance, uniform crossover, one-decision mutation",
+        defaults={"population_size": 20, "crossover_prob": 0.9, "mutation_prob": 1.0},
+        citation="Deb, Pratap, Agarwal & Meyarivan, IEEE TEVC 2002 (p_c = 0.9); population_size=20, uniform "
+        "crossover and mutation_prob=1.0 with space.mutate are harness choices",
+        objectives="multi",
+    ),
+    StrategySpec(
+        name="mo-re",
+        factory="strategies.multiobjective:MORegularizedEvolution",
+        description="regularized evolution whose tournament picks by Pareto rank, then crowding distance",
+        defaults={"population_size": 20, "sample_size": 3},
+        citation="Real et al., AAAI 2019 (aging evolution) with NSGA-II's crowded comparison (Deb et al. 2002); "
+        "population_size=20 and sample_size=3 are harness choices",
+        objectives="multi",
+    ),
+    StrategySpec(
+        name="parego",
+        factory="strategies.multiobjective:ParEGO",
+        description="ParEGO scalarisation (random augmented Chebyshev weights each step) driving aging evolution; no surrogate",
+        defaults={"population_size": 20, "sample_size": 3, "rho": 0.05},
+        citation="Knowles, ParEGO, IEEE TEVC 2006 (lattice s=11 / s=4, rho=0.05); GP+EI replaced by an RE "
+        "tournament (harness choice)",
+        objectives="multi",
     ),
 ]
 

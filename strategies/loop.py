@@ -90,6 +90,52 @@ class Trajectory:
         )
 
 
+
+class Simulation:
+    """The event queue of :func:`run_search`, shared with the multi-objective loop.
+
+    Iterating yields ``(now, finished, trial, result)`` for each trial that finishes within the
+    budget, in finishing order (ties by start order); the caller tells the strategy before the
+    next item is asked for, so idle workers are refilled after every tell. ``stopped`` is
+    "budget" or "exhausted" once iteration ends.
+    """
+
+    def __init__(self, strategy: Strategy, evaluator: Evaluator, budget: Budget | str, workers: int = 1):
+        if not isinstance(workers, int) or workers < 1:
+            raise NasbenchError(f"workers must be a positive integer, got {workers!r}")
+        self.strategy, self.evaluator, self.budget, self.workers = strategy, evaluator, Budget.parse(budget), workers
+        self.stopped = "budget"
+
+    def __iter__(self):
+        strategy, evaluator, workers = self.strategy, self.evaluator, self.workers
+        limit = self.budget.amount
+        by_queries = self.budget.is_queries
+        running: list[tuple] = []  # heap of (finish, seq, trial, result)
+        now, started, finished, seq = 0.0, 0, 0, 0
+        exhausted = False
+        while True:
+            while len(running) < workers and not exhausted and (started < limit if by_queries else now < limit):
+                try:
+                    trial = strategy.ask()
+                except SearchSpaceExhaustedError:
+                    exhausted = True
+                    break
+                result = evaluator.evaluate(trial.arch, trial.fidelity, trial.trial_id)
+                heapq.heappush(running, (now + result.cost, seq, trial, result))
+                seq += 1
+                started += 1
+            if not running:
+                if exhausted:
+                    self.stopped = "exhausted"
+                return
+            finish, _, trial, result = heapq.heappop(running)
+            if not by_queries and finish > limit:
+                return  # this and every later finisher end after the budget: discarded
+            now = finish
+            finished += 1
+            yield now, finished, trial, result
+
+
 def run_search(
     strategy: Strategy,
     evaluator: Evaluator,
@@ -102,35 +148,12 @@ def run_search(
     if not isinstance(workers, int) or workers < 1:
         raise NasbenchError(f"workers must be a positive integer, got {workers!r}")
     reporter = reporter or Reporter(evaluator.benchmark)
-    limit = budget.amount
-    by_queries = budget.is_queries
     rows: list[tuple] = []
-    running: list[tuple] = []  # heap of (finish, seq, trial, value, cost, fidelity)
     best_signal: dict[int, float] = {}
-    now, started, finished, seq = 0.0, 0, 0, 0
-    exhausted = False
-    stopped = "budget"
-    while True:
-        while len(running) < workers and not exhausted and (started < limit if by_queries else now < limit):
-            try:
-                trial = strategy.ask()
-            except SearchSpaceExhaustedError:
-                exhausted = True
-                break
-            result = evaluator.evaluate(trial.arch, trial.fidelity, trial.trial_id)
-            heapq.heappush(running, (now + result.cost, seq, trial, result.value, result.cost, result.fidelity))
-            seq += 1
-            started += 1
-        if not running:
-            if exhausted:
-                stopped = "exhausted"
-            break
-        finish, _, trial, value, cost, fidelity = heapq.heappop(running)
-        if not by_queries and finish > limit:
-            break  # this and every later finisher end after the budget: discarded
-        now = finish
+    sim = Simulation(strategy, evaluator, budget, workers)
+    for now, finished, trial, result in sim:
+        value = result.value
         strategy.tell(trial, value)
-        finished += 1
         if not math.isnan(value) and value > best_signal.get(trial.arch, -math.inf):
             best_signal[trial.arch] = value
         inc = strategy.recommend()
@@ -141,9 +164,10 @@ def run_search(
             inc_signal = best_signal.get(inc, math.nan)
             inc_valid, inc_test = reporter.final(inc)
         rows.append((
-            now, finished, trial.arch, fidelity, value, cost,
+            now, finished, trial.arch, result.fidelity, value, result.cost,
             inc, inc_signal, inc_valid, inc_test, reporter.best_valid - inc_valid, reporter.best_test - inc_test,
         ))
+    stopped = sim.stopped
     columns = _to_columns(rows)
     protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers, "strategy": strategy.name,
                 "hyperparameters": strategy.hyperparameters, "report_valid": reporter.valid_metric + "@final",

@@ -15,7 +15,8 @@ import numpy as np
 import nasbench
 from nasbench.evaluator import Evaluator, Reporter
 from strategies.loop import Budget, Trajectory, run_search
-from strategies.registry import get_spec, make_strategy, strategy_class
+from strategies.base import StrategyError
+from strategies.registry import get_spec, make_strategy, strategy_class, strategy_names
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,13 @@ class RunSpec:
     workers: int = 1
     #: reproduce protocols that searched on a test metric (recorded as a leak); never a default
     allow_test_signal: bool = False
+    #: multi-objective strategies only: ("latency_fpga:min", ...) after the signal (first objective,
+    #: always maximised); None = ("latency:min",)
+    objectives: tuple | None = None
 
     def config_key(self) -> str:
         """Short hash of everything but the seed: runs of one configuration share it."""
-        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k == "allow_test_signal" and not v)}
+        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in ("allow_test_signal", "objectives") and not v)}
         doc["hyperparameters"] = {**get_spec(self.strategy).defaults, **self.hyperparameters}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -49,10 +53,24 @@ def run_one(spec: RunSpec) -> Trajectory:
         strategy_class(spec.strategy), "needs_fidelities", False) else {}
     strategy = make_strategy(spec.strategy, bench.space, rng=np.random.default_rng(strategy_seq),
                              **{**extra, **spec.hyperparameters})
-    evaluator = Evaluator(
-        bench, rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
-        allow_test_signal=spec.allow_test_signal,
-    )
-    trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=Reporter(bench))
+    if get_spec(spec.strategy).objectives == "multi":
+        from nasbench.evaluator import MultiObjectiveEvaluator
+        from strategies.moloop import run_mo_search
+
+        signal = spec.signal or str(Evaluator(bench, rng=np.random.default_rng(0)).signal)
+        evaluator = MultiObjectiveEvaluator(
+            bench, rng=np.random.default_rng(noise_seq), noise=spec.noise, allow_test_signal=spec.allow_test_signal,
+            objectives=[(signal, "max"), *(spec.objectives or ("latency:min",))],
+        )
+        trajectory = run_mo_search(strategy, evaluator, spec.budget, workers=spec.workers)
+    else:
+        if spec.objectives:
+            raise StrategyError(f"strategy '{spec.strategy}' is single-objective; objectives= is for "
+                                f"multi-objective strategies ({', '.join(n for n in strategy_names() if get_spec(n).objectives == 'multi')})")
+        evaluator = Evaluator(
+            bench, rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
+            allow_test_signal=spec.allow_test_signal,
+        )
+        trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=Reporter(bench))
     trajectory.protocol.update({"seed": spec.seed, "config_key": spec.config_key()})
     return trajectory

@@ -82,6 +82,9 @@ def toy_benchmark(tmp_path: Path, nan_archs: tuple[int, ...] = ()) -> Benchmark:
             "valid_acc": MetricColumn(valid, "valid", "%", "toy validation", "toy"),
             "test_acc": MetricColumn(test, "test", "%", "toy test", "toy"),
             "train_time": MetricColumn(np.tile([[[1.0, 10.0]]], (n, 1, 1)), "cost", "s", "toy time", "toy"),
+            # a free, fidelity-independent second objective for multi-objective strategies
+            "latency": MetricColumn((1.0 + 0.1 * np.arange(n) + 0.5 * (np.arange(n) % 3)).reshape(n, 1, 1),
+                                    "hardware", "ms", "toy latency", "toy"),
         },
         citation="none", recipe="toy", recipe_version=1, sources=[SourceRecord("toy", "generated", "none", "0" * 64)],
     )

@@ -1,10 +1,13 @@
 """The strategy conformance suite: every registered strategy passes every check here.
 
+Multi-objective strategies (``StrategySpec.objectives == "multi"``) run the same checks through
+their own path: a MultiObjectiveEvaluator (signal + the table's ``latency``) and run_mo_search.
 Add checks here rather than beside a single strategy. A strategy whose optional extra is not
 installed is skipped with the reason.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -13,9 +16,10 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.evaluator import EvalResult, Evaluator
+from nasbench.evaluator import EvalResult, Evaluator, MultiObjectiveEvaluator
 from strategies import make_strategy, run_search, strategy_names
 from strategies.registry import extra_available, get_spec, strategy_class
+from strategies.moloop import run_mo_search
 from strategies.runner import RunSpec, run_one
 from tests.toy import toy_benchmark
 
@@ -34,6 +38,15 @@ def name(request) -> str:
 def _run(bench, name, budget, seed=0, workers=1, evaluator_cls=Evaluator):
     extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if getattr(strategy_class(name), "needs_fidelities", False) else {}
     strategy = make_strategy(name, bench.space, rng=np.random.default_rng(seed), **extra)
+    if get_spec(name).objectives == "multi":
+        signal = str(Evaluator(bench, rng=np.random.default_rng(0)).signal)
+        evaluator = _MO_VARIANT[evaluator_cls](bench, rng=np.random.default_rng(seed + 10_000),
+                                               objectives=[(signal, "max"), ("latency", "min")])
+        traj = run_mo_search(strategy, evaluator, budget, workers=workers)
+        assert isinstance(strategy.recommend(), list)
+        succeeded = set(traj["arch"][~np.isnan(traj["value"])].tolist())
+        assert set(traj.protocol["pareto_set"]) <= succeeded
+        return traj, evaluator
     evaluator = evaluator_cls(bench, rng=np.random.default_rng(seed + 10_000))
     return run_search(strategy, evaluator, budget, workers=workers), evaluator
 
@@ -88,14 +101,25 @@ def test_same_trajectory_in_a_spawned_process(name, spawn_pool):
     assert here.equals(there)
 
 
-class FlakyEvaluator(Evaluator):
+class _Flaky:
     """Every third query fails (NaN), as a crashed or diverged training would."""
 
     def evaluate(self, arch, fidelity=None, trial_id=None) -> EvalResult:
         result = super().evaluate(arch, fidelity, trial_id)
         if self.n_queries % 3 == 0:
-            return EvalResult(math.nan, result.cost, result.fidelity, result.replicate)
+            return dataclasses.replace(result, value=math.nan)
         return result
+
+
+class FlakyEvaluator(_Flaky, Evaluator):
+    pass
+
+
+class FlakyMOEvaluator(_Flaky, MultiObjectiveEvaluator):
+    pass
+
+
+_MO_VARIANT = {Evaluator: MultiObjectiveEvaluator, FlakyEvaluator: FlakyMOEvaluator}
 
 
 @pytest.mark.parametrize("workers", [1, 4])
