@@ -3,17 +3,27 @@
 Loading opens the cached HDF5 table under ``NASBENCH_HOME``; when it is missing, stale
 (older recipe) or was built without optional published data that is now present, the
 import recipe runs first (the recipes are imported only then, never on the query path).
+
+User tables (written by ``nasbench build`` / ``nasbench zc``, or any table in the same
+schema) are not in the catalog: ``load("user:NAME")`` opens ``NASBENCH_HOME/user/NAME.h5``
+and ``load("user:/path/to/table.h5")`` a file anywhere (a name with ``/`` or ending in
+``.h5`` is a path). Their catalog entry is made from the file's attributes (space, dataset,
+citation); the search defaults are those of the built-in benchmark ``<space>/<dataset>``
+when the catalog has it, else ``valid_acc`` at the highest fidelity, mean over replicates.
+A table whose rows are all of its space's architectures in id order gets the space itself;
+a table of some architectures gets a :class:`~nasbench.spaces.subset.SubsetSpace` over them.
 """
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from nasbench.catalog import BenchmarkInfo, get_info
-from nasbench.errors import TableIntegrityError
+from nasbench.catalog import CATALOG, BenchmarkInfo, get_info
+from nasbench.errors import TableIntegrityError, UnknownBenchmarkError
 from nasbench.paths import nasbench_home, shared_data_dir
 from nasbench.spaces import SearchSpace, get_space
 from nasbench.table import Table
@@ -66,8 +76,43 @@ class Benchmark:
         return f"Benchmark('{self.name}', space={self.space!r}, table={self.table!r})"
 
 
+USER_PREFIX = "user:"
+_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def user_tables_dir() -> Path:
+    """Folder of user tables (``NASBENCH_HOME/user``; not created here)."""
+    return nasbench_home() / "user"
+
+
+def user_table_names() -> list[str]:
+    """``user:NAME`` of every table in :func:`user_tables_dir`."""
+    folder = user_tables_dir()
+    return sorted(f"{USER_PREFIX}{p.stem}" for p in folder.glob("*.h5")) if folder.is_dir() else []
+
+
+def is_user_name(name: str) -> bool:
+    return isinstance(name, str) and name.startswith(USER_PREFIX)
+
+
+def user_table_path(name: str) -> Path:
+    """File of user table ``name``: ``user:NAME`` -> ``NASBENCH_HOME/user/NAME.h5``;
+    ``user:PATH`` (with a ``/`` or ending in ``.h5``) -> that file."""
+    ref = name[len(USER_PREFIX):] if is_user_name(name) else name
+    if "/" in ref or ref.endswith(".h5") or ref.startswith("~"):
+        return Path(ref).expanduser()
+    if not _USER_NAME.match(ref):
+        raise UnknownBenchmarkError(
+            f"bad user table name '{ref}'; use letters, digits, '_', '.', '-' (stored as "
+            f"{user_tables_dir()}/NAME.h5) or a path to a .h5 file"
+        )
+    return user_tables_dir() / f"{ref}.h5"
+
+
 def table_path(name: str) -> Path:
-    """Where the table of benchmark ``name`` is cached."""
+    """Where the table of benchmark ``name`` is cached (user tables: their file)."""
+    if is_user_name(name):
+        return user_table_path(name)
     return nasbench_home() / f"{get_info(name).file_stem}.h5"
 
 
@@ -100,6 +145,8 @@ def load(name: str, *, rebuild: bool = False) -> Benchmark:
     Loaded benchmarks are reused within a process while their file is unchanged (many runs
     of a sweep share one read-only table).
     """
+    if is_user_name(name):
+        return _load_user(name)
     info = get_info(name)
     path = table_path(name)
     shared = shared_data_dir()
@@ -132,3 +179,55 @@ def _load_uncached(name: str, info: BenchmarkInfo, path: Path, shared: Path | No
             f"rebuild with `nasbench import {name}`"
         )
     return Benchmark(info=info, space=space, table=table)
+
+
+def _user_info(name: str, table: Table, path: Path) -> BenchmarkInfo:
+    base = CATALOG.get(f"{table.space_name}/{table.dataset}")
+    return BenchmarkInfo(
+        name=name,
+        space=table.space_name,
+        dataset=table.dataset,
+        recipe=table.recipe,
+        recipe_version=table.recipe_version,
+        source=str(path),
+        requires="",
+        citation=table.citation,
+        license=base.license if base is not None else "",
+        default_signal=base.default_signal if base is not None else ("valid_acc", None),
+        default_noise=base.default_noise if base is not None else "mean",
+        notes=table.notes,
+    )
+
+
+def _load_user(name: str) -> Benchmark:
+    path = user_table_path(name)
+    if not path.is_file():
+        known = user_table_names()
+        raise UnknownBenchmarkError(
+            f"user table '{name}' not found at {path}; user tables: "
+            f"{', '.join(known) if known else 'none'} (make one with `nasbench build` or `nasbench zc`)"
+        )
+    cache_key = (name, str(path.resolve()))
+    cached = _LOADED.get(cache_key)
+    if cached is not None and cached[0] == _file_key(path):
+        return cached[1]
+    table = Table(path)
+    space = get_space(table.space_name)
+    archs = table.archs()
+    if len(archs) == space.size and all(space.to_str(i) == a for i, a in enumerate(archs)):
+        bench_space = space
+    else:
+        from nasbench.spaces.subset import SubsetSpace
+
+        try:
+            ids = [space.from_str(a) for a in archs]
+            bench_space = SubsetSpace(space, ids)
+        except Exception as exc:
+            table.close()
+            raise TableIntegrityError(
+                f"user table {path}: its architectures are not distinct architectures of space "
+                f"'{space.name}' ({exc})"
+            ) from exc
+    bench = Benchmark(info=_user_info(name, table, path), space=bench_space, table=table)
+    _LOADED[cache_key] = (_file_key(path), bench)
+    return bench

@@ -18,7 +18,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    from reproduce.commands import bench, predictors, reproduce, run
+    from reproduce.commands import bench, live, predictors, reproduce, run
 
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parsers(sub)
     reproduce.add_parsers(sub)
     predictors.add_parsers(sub)
+    live.add_parsers(sub)
     return parser
 
 
