@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 import nasbench
-from nasbench.evaluator import Evaluator, Reporter
+from nasbench.errors import NasbenchError, one_of
+from nasbench.evaluator import CONSTRAINT_MODES, ConstrainedEvaluator, Evaluator, Reporter
 from strategies.loop import Budget, Trajectory, run_search
 from strategies.base import StrategyError
 from strategies.registry import get_spec, make_strategy, strategy_class, strategy_names
@@ -36,12 +38,33 @@ class RunSpec:
     #: multi-objective strategies only: ("latency_fpga:min", ...) after the signal (first objective,
     #: always maximised); None = ("latency:min",)
     objectives: tuple | None = None
+    #: single-objective strategies only: a hardware budget "METRIC<=LIMIT[:MODE]", MODE one of
+    #: reject (default), mnas-soft, mnas-hard (see nasbench.evaluator.ConstrainedEvaluator)
+    constraint: str | None = None
 
     def config_key(self) -> str:
         """Short hash of everything but the seed: runs of one configuration share it."""
-        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in ("allow_test_signal", "objectives") and not v)}
+        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in ("allow_test_signal", "objectives", "constraint") and not v)}
         doc["hyperparameters"] = {**get_spec(self.strategy).defaults, **self.hyperparameters}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:10]
+
+
+_CONSTRAINT_RE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*<=\s*([0-9.eE+-]+)\s*(?::\s*([a-z-]+))?\s*$")
+
+
+def parse_constraint(text: str) -> dict:
+    """``"latency_fpga<=5:mnas-soft"`` -> ConstrainedEvaluator keywords."""
+    m = _CONSTRAINT_RE.match(text)
+    if not m:
+        raise NasbenchError(
+            f"bad constraint '{text}'; expected METRIC<=LIMIT[:MODE], e.g. 'latency_fpga<=5' or "
+            f"'latency_pixel3<=30:mnas-soft' (modes: {one_of(CONSTRAINT_MODES)})"
+        )
+    try:
+        limit = float(m.group(2))
+    except ValueError:
+        raise NasbenchError(f"bad constraint limit '{m.group(2)}' in '{text}'; expected a number") from None
+    return {"constraint_metric": m.group(1), "limit": limit, "mode": m.group(3) or "reject"}
 
 
 def run_one(spec: RunSpec) -> Trajectory:
@@ -67,10 +90,12 @@ def run_one(spec: RunSpec) -> Trajectory:
         if spec.objectives:
             raise StrategyError(f"strategy '{spec.strategy}' is single-objective; objectives= is for "
                                 f"multi-objective strategies ({', '.join(n for n in strategy_names() if get_spec(n).objectives == 'multi')})")
-        evaluator = Evaluator(
-            bench, rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
-            allow_test_signal=spec.allow_test_signal,
-        )
+        common = dict(rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
+                      allow_test_signal=spec.allow_test_signal)
+        if spec.constraint:
+            evaluator = ConstrainedEvaluator(bench, **common, **parse_constraint(spec.constraint))
+        else:
+            evaluator = Evaluator(bench, **common)
         trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=Reporter(bench))
     trajectory.protocol.update({"seed": spec.seed, "config_key": spec.config_key()})
     return trajectory

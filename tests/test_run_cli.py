@@ -27,7 +27,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def args_for(**kw) -> argparse.Namespace:
     base = dict(benchmark=["nb201/cifar10"], strategy=["rs"], seeds="0:3", budget="10q", signal=None, noise=None,
-                workers=1, executor="serial", jobs=None, hp=None, out="x")
+                workers=1, executor="serial", jobs=None, hp=None, out="x", constraint=None, objectives=None)
     return argparse.Namespace(**{**base, **kw})
 
 

@@ -129,7 +129,8 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
     hps = parse_hyperparameters([kv for group in args.hp or () for kv in group], strategies)
     return [
         RunSpec(benchmark=b, strategy=s, seed=seed, budget=budget, hyperparameters=hps[s],
-                signal=signal, noise=args.noise, workers=args.workers)
+                signal=signal, noise=args.noise, workers=args.workers, constraint=args.constraint,
+                objectives=tuple(args.objectives.split(",")) if args.objectives else None)
         for b in benchmarks for s in strategies for seed in seeds
     ]
 
@@ -200,6 +201,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--signal", help="search signal METRIC@EPOCHS (default: the benchmark's)")
     p.add_argument("--noise", help="noise model: per-trial, mean or fixed:K (default: the benchmark's)")
     p.add_argument("--workers", type=int, default=1, help="simulated parallel trainers per run (default 1)")
+    p.add_argument("--constraint", help="hardware budget for single-objective strategies: METRIC<=LIMIT[:MODE], "
+                   "MODE reject (default), mnas-soft or mnas-hard, e.g. 'latency_fpga<=5'")
+    p.add_argument("--objectives", help="extra objectives for multi-objective strategies, e.g. 'latency_fpga:min'")
     p.add_argument("--executor", default="local", choices=EXECUTORS,
                    help="local (process pool, default), serial (in-process) or ray")
     p.add_argument("--jobs", type=int, help="processes (or Ray CPUs) to use (default: the available cores)")

@@ -81,3 +81,21 @@ def test_bad_workers():
     bench = nasbench.load("nbgraph/cora")
     with pytest.raises(NasbenchError, match="positive integer"):
         _run(bench, "5q", workers=0)
+
+
+def test_hardware_constraint_through_run_one(shared_data):
+    from strategies.runner import RunSpec, parse_constraint, run_one
+
+    assert parse_constraint("latency_fpga<=5:mnas-soft") == {"constraint_metric": "latency_fpga", "limit": 5.0, "mode": "mnas-soft"}
+    with pytest.raises(NasbenchError, match="METRIC<=LIMIT"):
+        parse_constraint("latency_fpga < 5")
+    bench = nasbench.load("nb201/cifar10")
+    lat = bench.table.vector("latency_fpga")
+    limit = float(np.quantile(lat, 0.2))
+    traj = run_one(RunSpec("nb201/cifar10", "re", 0, "40q", constraint=f"latency_fpga<={limit}"))
+    told = ~np.isnan(traj["value"])
+    assert np.all(lat[traj["arch"][told]] <= limit) and np.all(lat[traj["arch"][~told]] > limit)
+    assert lat[traj["incumbent"][-1]] <= limit
+    assert "latency_fpga <= " in traj.protocol["constraint"]
+    plain = run_one(RunSpec("nb201/cifar10", "re", 0, "40q"))
+    assert RunSpec("nb201/cifar10", "re", 0, "40q", constraint="latency_fpga<=3").config_key() != plain.protocol["config_key"]
