@@ -43,6 +43,27 @@ A predictor-evaluation preset (White et al., NeurIPS 2021 protocol; see
     metric = "valid_acc@200"         # optional (default: valid_acc at the highest fidelity)
     seed = 0                         # optional root seed
     [published]                      # optional: source and notes only
+
+A hardware-aware multi-objective preset (``kind = "multiobjective"``; see
+:mod:`reproduce.mo_report` and docs/multiobjective.md) searches accuracy (the signal,
+maximised) against the latency on each device; every device is a separate objective set
+(``RunSpec.objectives = ("latency_<device>:min",)``, so its own runs and a table column)::
+
+    kind = "multiobjective"
+    name = "nb201-hw"
+    title = "..."
+    seeds = 100
+    budgets = ["150q"]               # checkpoints; runs use the largest, the report reads each
+    workers = 1
+    [search]
+    benchmarks = ["nb201/cifar10"]   # exactly one
+    signal = "valid_acc@12"          # optional, as above
+    noise = "per-trial"              # optional, as above
+    devices = ["fpga", "raspi4", "pixel3"]   # the benchmark's latency_<device> metrics (ms)
+    [[strategies]]                   # multi-objective strategies only (mo-rs, nsga2, mo-re, parego)
+    name = "nsga2"
+    label = "NSGA-II"
+    [published]                      # optional: source and notes only
 """
 from __future__ import annotations
 
@@ -134,6 +155,32 @@ class PredictorPreset:
         return self.trials
 
 
+@dataclass(frozen=True)
+class MOPreset:
+    """A parsed ``kind = "multiobjective"`` preset (see module docstring)."""
+
+    name: str
+    title: str
+    seeds: int
+    budgets: tuple[str, ...]
+    workers: int
+    benchmark: str
+    signal: str | None
+    noise: str | None
+    devices: tuple[str, ...]
+    strategies: tuple[StrategyEntry, ...]
+    source: str
+    notes: tuple[str, ...]
+    path: Path
+
+    max_budget = Preset.max_budget
+
+    @staticmethod
+    def objectives(device: str) -> tuple[str, ...]:
+        """``RunSpec.objectives`` of one device (after the signal)."""
+        return (f"latency_{device}:min",)
+
+
 def preset_names() -> list[str]:
     """Presets shipped with the package."""
     return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
@@ -154,7 +201,7 @@ def _check_keys(doc: dict, allowed: set[str], where: str) -> None:
         raise PresetError(f"{where}: unknown key(s) {one_of(unknown)}; allowed: {one_of(sorted(allowed))}")
 
 
-def load_preset(name_or_path: str) -> Preset | PredictorPreset:
+def load_preset(name_or_path: str) -> Preset | PredictorPreset | MOPreset:
     """A shipped preset by name (see :func:`preset_names`) or a TOML file by path."""
     path = Path(name_or_path)
     if not path.suffix:
@@ -169,18 +216,16 @@ def load_preset(name_or_path: str) -> Preset | PredictorPreset:
     kind = doc.get("kind", "search")
     if kind == "predictors":
         return _load_predictor_preset(doc, path, where)
+    if kind == "multiobjective":
+        return _load_mo_preset(doc, path, where)
     if kind != "search":
-        raise PresetError(f"{where}: 'kind' must be 'search' (the default) or 'predictors', got {kind!r}")
+        raise PresetError(f"{where}: 'kind' must be 'search' (the default), 'predictors' or 'multiobjective', got {kind!r}")
     _check_keys(doc, {"kind", "name", "title", "seeds", "budgets", "workers", "search", "report", "strategies", "published"}, where)
     search = _require(doc, "search", dict, where)
     _check_keys(search, {"benchmarks", "signal", "noise", "allow_test_signal"}, f"{where} [search]")
     report = _require(doc, "report", dict, where)
     _check_keys(report, {"benchmarks", "metrics"}, f"{where} [report]")
-    strategies = []
-    for i, entry in enumerate(_require(doc, "strategies", list, where)):
-        _check_keys(entry, {"name", "label", "hyperparameters"}, f"{where} [[strategies]] #{i + 1}")
-        name = _require(entry, "name", str, f"{where} [[strategies]] #{i + 1}")
-        strategies.append(StrategyEntry(name, entry.get("label", name), dict(entry.get("hyperparameters", {}))))
+    strategies = _strategies(doc, where)
     metrics = tuple((m, m) if isinstance(m, str) else (str(m[0]), str(m[1])) for m in _require(report, "metrics", list, where))
     published = dict(doc.get("published", {}))
     return Preset(
@@ -200,6 +245,58 @@ def load_preset(name_or_path: str) -> Preset | PredictorPreset:
         notes=tuple(published.get("notes", [])),
         path=path,
     )
+
+
+def _strategies(doc: dict, where: str) -> list[StrategyEntry]:
+    strategies = []
+    for i, entry in enumerate(_require(doc, "strategies", list, where)):
+        _check_keys(entry, {"name", "label", "hyperparameters"}, f"{where} [[strategies]] #{i + 1}")
+        name = _require(entry, "name", str, f"{where} [[strategies]] #{i + 1}")
+        strategies.append(StrategyEntry(name, entry.get("label", name), dict(entry.get("hyperparameters", {}))))
+    return strategies
+
+
+def _load_mo_preset(doc: dict, path: Path, where: str) -> MOPreset:
+    from strategies.registry import get_spec, strategy_names
+
+    _check_keys(doc, {"kind", "name", "title", "seeds", "budgets", "workers", "search", "strategies", "published"}, where)
+    search = _require(doc, "search", dict, where)
+    w = f"{where} [search]"
+    _check_keys(search, {"benchmarks", "signal", "noise", "devices"}, w)
+    benchmarks = _require(search, "benchmarks", list, w)
+    if len(benchmarks) != 1 or not isinstance(benchmarks[0], str):
+        raise PresetError(f"{w}: a multiobjective preset searches exactly one benchmark, got {benchmarks!r}")
+    devices = _require(search, "devices", list, w)
+    if not devices or not all(isinstance(d, str) and d for d in devices) or len(set(devices)) != len(devices):
+        raise PresetError(f"{w}: 'devices' must be a non-empty list of distinct device names (latency_<device>), got {devices!r}")
+    strategies = _strategies(doc, where)
+    multi = [n for n in strategy_names() if get_spec(n).objectives == "multi"]
+    for s in strategies:
+        if s.name not in multi:
+            raise PresetError(f"{where}: strategy '{s.name}' is not multi-objective; use one of {one_of(multi)}")
+    budgets = _require(doc, "budgets", list, where)
+    seeds = _require(doc, "seeds", int, where)
+    if seeds < 1 or not budgets:
+        raise PresetError(f"{where}: 'seeds' must be >= 1 and 'budgets' non-empty")
+    published = dict(doc.get("published", {}))
+    _check_keys(published, {"source", "notes"}, f"{where} [published]")
+    preset = MOPreset(
+        name=_require(doc, "name", str, where),
+        title=doc.get("title", doc["name"]),
+        seeds=int(seeds),
+        budgets=tuple(str(b) for b in budgets),
+        workers=int(doc.get("workers", 1)),
+        benchmark=benchmarks[0],
+        signal=search.get("signal"),
+        noise=search.get("noise"),
+        devices=tuple(devices),
+        strategies=tuple(strategies),
+        source=str(published.get("source", "")),
+        notes=tuple(published.get("notes", [])),
+        path=path,
+    )
+    preset.max_budget  # noqa: B018 - fail early on mixed units
+    return preset
 
 
 def _load_predictor_preset(doc: dict, path: Path, where: str) -> PredictorPreset:

@@ -9,6 +9,9 @@ benchmarks, and ``write_report`` writes tables, plots and summary.json.
 A ``kind = "predictors"`` preset instead runs the predictor evaluation protocol
 (:func:`run_predictor_preset`): ``results.csv``, ``summary.csv``, ``spearman.png/.pdf``,
 ``table.md`` and ``summary.json`` (Spearman and Kendall tau at each train size).
+
+A ``kind = "multiobjective"`` preset sweeps device x strategy x seed the same way and writes a
+hypervolume-regret report (:func:`reproduce.mo_report.run_mo_preset`).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import numpy as np
 
 import nasbench
 from nasbench.errors import MissingMetricError
-from reproduce.presets import PredictorPreset, Preset, PresetError
+from reproduce.presets import MOPreset, PredictorPreset, Preset, PresetError
 from reproduce.results import read_run, result_path
 from strategies.loop import Budget, Trajectory
 from strategies.runner import RunSpec
@@ -140,7 +143,7 @@ def _meta(preset: Preset, vectors: dict, protocol: dict, n_seeds: int) -> dict:
 
 
 def run_preset(
-    preset: Preset | PredictorPreset,
+    preset: Preset | PredictorPreset | MOPreset,
     out_dir: Path,
     *,
     seeds: int | None = None,
@@ -152,6 +155,10 @@ def run_preset(
     if isinstance(preset, PredictorPreset):
         return run_predictor_preset(preset, Path(out_dir), trials=seeds, jobs=1 if executor == "serial" else jobs,
                                     progress=progress)
+    if isinstance(preset, MOPreset):
+        from reproduce.mo_report import run_mo_preset
+
+        return run_mo_preset(preset, Path(out_dir), seeds=seeds, executor=executor, jobs=jobs, progress=progress)
     from reproduce.report import write_report
     from reproduce.sweep import sweep
 

@@ -26,7 +26,8 @@ import math
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
+import dataclasses
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,9 @@ FORMAT = "nasbench-run/1"
 _RESULT_RE = re.compile(r"^seed-(\d+)\.json$")
 _TEMP_RE = re.compile(r"^\.seed-\d+\.json\..+\.tmp$")
 _SPEC_FIELDS = tuple(f.name for f in fields(RunSpec))
+#: fields every result file must hold; fields with defaults (added over time, e.g. constraint)
+#: may be absent from older files and read as their defaults (config_key ignores them when unset)
+_REQUIRED_SPEC_FIELDS = tuple(f.name for f in fields(RunSpec) if f.default is MISSING and f.default_factory is MISSING)
 #: per-run columns of :func:`load_results` / :func:`load_final`, before the trajectory columns
 META_COLUMNS = ("benchmark", "strategy", "config_key", "hyperparameters", "seed", "signal", "noise", "budget", "workers")
 
@@ -168,7 +172,7 @@ def read_result(path: str | Path) -> dict:
     try:
         n = int(doc["n_steps"])
         columns, dtypes = doc["columns"], doc["dtypes"]
-        missing = [k for k in (*_SPEC_FIELDS, "config_key", "protocol", "stopped") if k not in doc]
+        missing = [k for k in (*_REQUIRED_SPEC_FIELDS, "config_key", "protocol", "stopped") if k not in doc]
         ok = isinstance(columns, dict) and isinstance(dtypes, dict) and columns.keys() == dtypes.keys()
         ok = ok and all(isinstance(c, list) and len(c) == n for c in columns.values())
     except (KeyError, TypeError, ValueError):
@@ -180,7 +184,10 @@ def read_result(path: str | Path) -> dict:
 
 def payload_spec(doc: dict) -> RunSpec:
     """The RunSpec stored in a result document."""
-    return RunSpec(**{k: doc[k] for k in _SPEC_FIELDS})
+    spec = RunSpec(**{k: doc[k] for k in _SPEC_FIELDS if k in doc})
+    if isinstance(spec.objectives, list):  # JSON has no tuples
+        spec = dataclasses.replace(spec, objectives=tuple(spec.objectives))
+    return spec
 
 
 def payload_trajectory(doc: dict) -> Trajectory:

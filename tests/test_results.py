@@ -237,3 +237,22 @@ def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
         with pytest.raises(SweepLockedError, match="another sweep"):
             sweep(runs, tmp_path, executor="serial", progress=False)
     assert sweep(runs, tmp_path, executor="serial", progress=False).done == 2
+
+
+def test_result_files_without_newer_optional_fields_still_count(tmp_path):
+    """A file written before an optional RunSpec field existed (e.g. constraint) is not redone."""
+    import json
+
+    from reproduce.results import is_finished, read_run, result_path
+    from reproduce.sweep import sweep
+    from strategies.runner import RunSpec
+
+    spec = RunSpec("nbgraph/cora", "rs", 0, "5q")
+    sweep([spec], tmp_path, executor="serial", progress=False)
+    path = result_path(tmp_path, spec)
+    doc = json.loads(path.read_text())
+    for optional in ("constraint", "objectives", "allow_test_signal"):
+        doc.pop(optional, None)
+    path.write_text(json.dumps(doc))
+    assert is_finished(tmp_path, spec)
+    assert read_run(path)[0] == spec

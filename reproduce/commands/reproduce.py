@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError
-from reproduce.presets import PredictorPreset, load_preset, preset_names
+from reproduce.presets import MOPreset, PredictorPreset, load_preset, preset_names
 
 RECORD = "reproduce.json"
 
@@ -54,6 +54,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         from reproduce.reproduction import PREDICTOR_RESULTS, write_predictor_report
 
         write_predictor_report(preset, pd.read_csv(out / PREDICTOR_RESULTS), out)
+        _print_outcome(out)
+        return 0
+    if isinstance(preset, MOPreset):
+        from reproduce.mo_report import redraw_mo
+
+        redraw_mo(preset, out, doc["seeds"])
         _print_outcome(out)
         return 0
     meta, finals, curves = collect(preset, preset_specs(preset, doc["seeds"]), out / "runs")
