@@ -13,16 +13,7 @@ from pathlib import Path
 
 from nasbench.atomic import atomic_path
 from nasbench.errors import NasbenchError
-
-
-def _names(values) -> list[str]:
-    out: list[str] = []
-    for value in values or ():
-        for name in value.split(","):
-            name = name.strip()
-            if name and name not in out:
-                out.append(name)
-    return out
+from reproduce.commands.run import split_names as _names
 
 
 def _sizes(text: str) -> list[int]:
