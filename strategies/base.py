@@ -73,7 +73,11 @@ class Strategy(ABC):
             proposal_arch, fidelity = proposal.arch, proposal.fidelity
         else:
             proposal_arch, fidelity = proposal, None
-        trial = Trial(int(proposal_arch), fidelity, self._next_trial_id)
+        return self.new_trial(proposal_arch, fidelity)
+
+    def new_trial(self, arch: int, fidelity: float | None = None) -> Trial:
+        """A Trial with the next unused trial id (for strategies that build Trials themselves)."""
+        trial = Trial(int(arch), fidelity, self._next_trial_id)
         self._next_trial_id += 1
         return trial
 

@@ -109,11 +109,10 @@ class MultiFidelityStrategy(Strategy):
     # ----- trials --------------------------------------------------------------------------
     def _start(self, arch: int, rung: int) -> Trial:
         """A new trial (new trial_id) of ``arch`` at ``rung``."""
-        tid = self._next_trial_id
-        self._next_trial_id += 1
-        self.trial_arch[tid] = int(arch)
-        self.trial_rung[tid] = rung
-        return Trial(int(arch), self.ladder[rung], tid)
+        trial = self.new_trial(arch, self.ladder[rung])
+        self.trial_arch[trial.trial_id] = int(arch)
+        self.trial_rung[trial.trial_id] = rung
+        return trial
 
     def _promote(self, tid: int) -> Trial:
         """Continue trial ``tid`` at the next rung (same trial_id: same seed, extra epochs only)."""

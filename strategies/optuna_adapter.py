@@ -95,8 +95,7 @@ class OptunaStrategy(Strategy):
                     self.invalid_draws += 1
                     self.study.tell(otrial, state=fail)
                     continue
-                trial = Trial(arch, None, self._next_trial_id)
-                self._next_trial_id += 1
+                trial = self.new_trial(arch)
                 self._pending[trial.trial_id] = otrial
                 return trial
         raise StrategyError(

@@ -99,8 +99,7 @@ class Reinforce(Strategy):
             except InvalidArchitectureError:
                 self.invalid_draws += 1
                 continue
-            trial = Trial(arch, None, self._next_trial_id)
-            self._next_trial_id += 1
+            trial = self.new_trial(arch)
             self._pending[trial.trial_id] = decisions
             return trial
         raise StrategyError(

@@ -289,8 +289,7 @@ class RLController(Strategy):
         if not self._queue:
             self._refill()
         arch, batch, row = self._queue.popleft()
-        trial = Trial(arch, None, self._next_trial_id)
-        self._next_trial_id += 1
+        trial = self.new_trial(arch)
         self._pending[trial.trial_id] = (batch, row)
         return trial
 
