@@ -232,12 +232,7 @@ def naswot(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
         # a Linear inside a GNN conv is seen through the conv's own output
         inner = {id(m) for g in _gnn_layers(net) for m in g.modules() if m is not g}
         handles = [m.register_forward_hook(post_hook) for m in layers if id(m) not in inner]
-    try:
-        with torch.no_grad():
-            _forward(net, batch)
-    finally:
-        for h in handles:
-            h.remove()
+    _forward_once_with_hooks(net, batch, handles)
     if not codes:
         raise ProxyError("naswot found no ReLU (or linear/GNN layer) activations to code")
     n_samples = _inputs(batch).shape[0]
@@ -250,6 +245,16 @@ def naswot(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
     k = c @ c.t() + (1 - c) @ (1 - c).t()
     sign, logdet = torch.linalg.slogdet(k)
     return float(logdet) if float(sign) > 0 else -math.inf
+
+
+def _forward_once_with_hooks(net: nn.Module, batch: Any, handles: list) -> None:
+    """One gradient-free forward pass that feeds the registered hooks, which are then removed."""
+    try:
+        with torch.no_grad():
+            _forward(net, batch)
+    finally:
+        for h in handles:
+            h.remove()
 
 
 def params(net: nn.Module, batch: Any = None, loss_fn: LossFn | None = None) -> float:
@@ -269,12 +274,7 @@ def flops(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
 
     handles = [m.register_forward_hook(conv_hook if isinstance(m, nn.Conv2d) else lin_hook)
                for m in _weighted_layers(net)]
-    try:
-        with torch.no_grad():
-            _forward(net, batch)
-    finally:
-        for h in handles:
-            h.remove()
+    _forward_once_with_hooks(net, batch, handles)
     per = 1 if is_graph_batch(batch) else len(batch[0])
     return macs[0] / per / 1e6
 
