@@ -2,8 +2,11 @@
 
 The hyperparameters every architecture of the benchmark was trained with, as the paper's
 hyperparameter table lists them (pre/post-processing layers, hidden dimension, dropout,
-optimiser, learning rate, weight decay, epochs). The table's metrics are read at the epoch
-of best validation within ``epochs``; accuracy is the mean over 3 seeds.
+optimiser, learning rate, weight decay, epochs), and the same values in the benchmark's own
+per-dataset settings (``HP``: num_pre, num_pro, dim, dropout, optimizer, lr, wd, num_epochs).
+The table reports, per seed, the best validation accuracy within ``epochs`` and the test
+accuracy at the epoch of minimum validation loss (:mod:`nasbench.live.reported`), averaged
+over 3 seeds. Training uses the raw Planetoid features (no normalisation).
 """
 from __future__ import annotations
 

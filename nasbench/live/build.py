@@ -13,9 +13,10 @@
 - The table has the schema of the built-in ones: ``valid_acc`` and ``test_acc`` ``[archs,
   seeds, fidelities]`` (replicate = seed), ``train_time`` (split ``cost``, cumulative training
   seconds), ``params`` (millions, fidelity-independent). Fidelities = the epochs at which
-  metrics are recorded: ``E`` and ``E // 2``. For graph data the valid/test values at epoch e
-  are NAS-Bench-Graph's (best validation up to e, test at that epoch); for images they are
-  the accuracies after epoch e.
+  metrics are recorded: ``E`` and ``E // 2``. The valid/test values at epoch e follow the
+  benchmark's reporting rule over epochs 1..e (:mod:`nasbench.live.reported`): for graph data
+  NAS-Bench-Graph's (best validation accuracy; test accuracy at the minimum validation loss),
+  for images the accuracies after epoch e.
 - Rows: the built architectures, in the order of their original ids. A table of every
   architecture of the space loads with the space itself; a table of a subset loads with a
   :class:`~nasbench.spaces.subset.SubsetSpace` (ids 0..k-1 = rows; ``original_ids`` maps back),
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -64,14 +64,17 @@ def check_live_dataset(space: str, dataset: str) -> None:
 
 
 @lru_cache(maxsize=4)
-def load_live_data(space: str, dataset: str, root: str | None = None):
-    """The live data set of a (space, dataset): Planetoid graphs or CIFAR-10 (25k/25k train/valid
-    as NB201's ``cifar10-valid``). Cached per process (workers load once)."""
+def load_live_data(space: str, dataset: str, root: str | None = None, graph_features: str = "raw"):
+    """The live data set of a (space, dataset): Planetoid graphs (``graph_features`` 'raw', as
+    NAS-Bench-Graph trained, or 'normalized') or CIFAR-10 (25k/25k train/valid as NB201's
+    ``cifar10-valid``). Cached per process (workers load once)."""
     check_live_dataset(space, dataset)
     from nasbench.live.data import load_cifar10, load_planetoid
 
     if space == "nbgraph":
-        return load_planetoid(dataset, root)
+        if graph_features not in ("raw", "normalized"):
+            raise NasbenchError(f"graph_features must be 'raw' or 'normalized', got {graph_features!r}")
+        return load_planetoid(dataset, root, normalize_features=graph_features == "normalized")
     return load_cifar10(root, valid_size=25000)
 
 
@@ -119,6 +122,7 @@ def train_job(arg: dict) -> dict:
     import torch
 
     from nasbench.live.models import build_model
+    from nasbench.live.reported import reported
     from nasbench.live.trainer import train
 
     if arg.get("threads"):
@@ -131,25 +135,19 @@ def train_job(arg: dict) -> dict:
     n_params = sum(p.numel() for p in model.parameters()) / 1e6
     t0 = time.perf_counter()
     result = train(model, data, recipe, device=arg.get("device", "cpu"), seed=seed)
-    graph = arg["space"] == "nbgraph"
+    cum = np.cumsum([m.seconds for m in result.epochs])
     at: dict[str, dict] = {}
-    best_v, best_t, cum = -math.inf, None, 0.0
-    for m in result.epochs:
-        cum += m.seconds
-        if graph:
-            if m.valid_acc is not None and m.valid_acc > best_v:
-                best_v, best_t = m.valid_acc, m.test_acc
-            v, t = best_v, best_t
-        else:
-            v, t = m.valid_acc, m.test_acc
-        at[str(m.epoch)] = {"valid_acc": v, "test_acc": t, "train_time": cum}
+    for e in record_fidelities(recipe.epochs):
+        if e <= len(result.epochs):
+            rep = reported(result.epochs, recipe.report, up_to=e)
+            at[str(e)] = {"valid_acc": rep.valid_acc, "test_acc": rep.test_acc, "train_time": float(cum[e - 1])}
     final = at.get(str(recipe.epochs), {})
     record = {
         "space": arg["space"], "dataset": arg["dataset"], "arch": int(arg["arch"]), "seed": seed,
         "epochs": recipe.epochs, "recipe": recipe.name, "ok": bool(result.ok), "reason": result.reason,
         "device": result.device, "params": n_params, "wall_seconds": time.perf_counter() - t0,
         "valid_acc": final.get("valid_acc"), "test_acc": final.get("test_acc"),
-        "at": {e: at[str(e)] for e in map(str, record_fidelities(recipe.epochs)) if e in at},
+        "at": at,
     }
     if arg.get("work_dir"):
         write_text_atomic(run_file(arg["work_dir"], arg["arch"], seed), json.dumps(record, allow_nan=True))
@@ -232,7 +230,8 @@ def build_user_table(space: str, dataset: str, *, archs: str | int = "all", seed
     ids = select_archs(sp, archs, arch_seed)
     seed_list = list(range(int(seeds)))
     manifest = {"space": space, "dataset": dataset, "epochs": recipe.epochs, "recipe": recipe.name,
-                "max_steps_per_epoch": max_steps_per_epoch}
+                "max_steps_per_epoch": max_steps_per_epoch, "report": recipe.report,
+                "graph_features": "raw" if space == "nbgraph" else None}
     mpath = work / "manifest.json"
     if mpath.exists():
         old = json.loads(mpath.read_text())
@@ -281,13 +280,14 @@ def write_built_table(name: str, path: Path, space, dataset: str, ids: np.ndarra
     graph = space.name == "nbgraph"
     how = ("best validation accuracy up to the epoch (NAS-Bench-Graph)" if graph
            else "validation accuracy after the epoch")
+    how_test = ("test accuracy at the epoch of minimum validation loss up to the epoch (NAS-Bench-Graph)"
+                if graph else "test accuracy after the epoch")
     spec = TableSpec(
         name=name, space=space.name, dataset=dataset, archs=[space.to_str(int(a)) for a in ids],
         fidelities=np.asarray(fids, dtype=np.float64),
         metrics={
             "valid_acc": MetricColumn(valid, "valid", "%", how, "nasbench.live", "accuracy"),
-            "test_acc": MetricColumn(test, "test", "%", "test accuracy" + (
-                " at the epoch of best validation" if graph else " after the epoch"), "nasbench.live", "accuracy"),
+            "test_acc": MetricColumn(test, "test", "%", how_test, "nasbench.live", "accuracy"),
             "train_time": MetricColumn(ttime, "cost", "s", "cumulative training seconds (evaluation excluded)",
                                        "nasbench.live", "time"),
             "params": MetricColumn(params, "size", "M", "parameters (millions) of the live network",

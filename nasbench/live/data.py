@@ -167,13 +167,14 @@ def planetoid_root(root: str | os.PathLike | None = None) -> Path | None:
 
 
 def load_planetoid(name: str, root: str | os.PathLike | None = None, *,
-                   normalize_features: bool = True) -> GraphData:
+                   normalize_features: bool = False) -> GraphData:
     """Cora / CiteSeer / PubMed with the public Planetoid split (140/500/1000 for Cora).
 
     Reads ``<root>/<Name>/raw/ind.<name>.*`` with torch_geometric's own Planetoid parser
-    (``torch_geometric.io.read_planetoid_data``) without writing anything. With
-    ``normalize_features`` the features are row-normalised (``T.NormalizeFeatures``, the usual
-    PyG Planetoid set-up; NAS-Bench-Graph's own data-loading code was not found to confirm it).
+    (``torch_geometric.io.read_planetoid_data``) without writing anything. Features are the raw
+    binary bag-of-words by default, as NAS-Bench-Graph trained on them (its data loading is
+    ``Planetoid(root, name)`` with no transform); ``normalize_features`` row-normalises them
+    (``T.NormalizeFeatures``, the usual PyG example set-up, not the benchmark's).
     """
     key = name.lower()
     if key not in PLANETOID:

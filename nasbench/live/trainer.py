@@ -28,6 +28,7 @@ from torch import nn
 from nasbench.errors import NasbenchError, one_of
 from nasbench.live._rng import child_seeds, seeded
 from nasbench.live.data import GraphData, ImageData
+from nasbench.live.reported import Reported, reported
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Recipe:
     eval_batch_size: int = 512
     #: cap on optimiser steps per epoch (throughput checks and tests); None = full epoch
     max_steps_per_epoch: int | None = None
+    #: how the benchmark reads its valid/test numbers off the curve (:mod:`nasbench.live.reported`)
+    report: str = "final"
     #: graph data: dropout passed to the model builder is separate; this recipe is the optimiser's
     name: str = ""
 
@@ -59,21 +62,23 @@ class Recipe:
 #: plain cross-entropy (no label smoothing), random crop (pad 4) + horizontal flip.
 NB201_RECIPE = Recipe(epochs=200, lr=0.1, batch_size=256, optimizer="sgd", momentum=0.9,
                       nesterov=True, weight_decay=5e-4, schedule="cosine", label_smoothing=0.0,
-                      name="nb201")
+                      report="final", name="nb201")
 
 
 def nbgraph_recipe(dataset: str) -> Recipe:
     """NAS-Bench-Graph's per-dataset optimiser settings (:mod:`nasbench.nbgraph_protocol`).
 
     Full-batch training, one step per epoch, constant learning rate, plain SGD (no momentum)
-    or Adam, as the benchmark's trainer (``torch.optim.SGD(params, lr, weight_decay)``).
+    or Adam, as the benchmark's trainer (``torch.optim.SGD(params, lr, weight_decay)``);
+    reported numbers: best validation accuracy, test accuracy at the minimum validation loss
+    (:mod:`nasbench.live.reported`).
     """
     from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
 
     p = NBGRAPH_PROTOCOL[dataset.lower()]
     return Recipe(epochs=p.epochs, lr=p.lr, optimizer=p.optimizer.lower(), momentum=0.0,
                   nesterov=False, weight_decay=p.weight_decay, schedule="constant",
-                  name=f"nbgraph/{dataset.lower()}")
+                  report="nbgraph", name=f"nbgraph/{dataset.lower()}")
 
 
 @dataclass
@@ -85,6 +90,9 @@ class EpochMetrics:
     test_acc: float | None
     seconds: float
     lr: float
+    #: graph data: mean NLL on the validation / test nodes after the epoch's step
+    valid_loss: float | None = None
+    test_loss: float | None = None
 
 
 @dataclass
@@ -99,9 +107,9 @@ class TrainResult:
     channels_last: bool = False
     deterministic: bool = False
     seed: int | None = None
-    #: graph data: test accuracy at the epoch of best validation (the NAS-Bench-Graph metric)
-    best_valid_acc: float | None = None
-    test_at_best_valid: float | None = None
+    #: the benchmark's numbers for this run, by ``recipe.report`` (set also for failed runs:
+    #: NB-Graph reads the epochs before a divergence)
+    reported: Reported | None = None
     total_seconds: float = 0.0
 
     @property
@@ -241,6 +249,7 @@ def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
         if dev.type == "cuda":
             torch.cuda.empty_cache()
     result.total_seconds = time.perf_counter() - t_start
+    result.reported = reported(result.epochs, recipe.report, up_to=recipe.epochs)
     return result
 
 
@@ -341,8 +350,6 @@ def _train_images(model, data: ImageData, recipe: Recipe, dev, amp_dtype, use_cl
             seconds=seconds, lr=lr,
         )
         result.epochs.append(m)
-        if m.valid_acc is not None and (result.best_valid_acc is None or m.valid_acc > result.best_valid_acc):
-            result.best_valid_acc, result.test_at_best_valid = m.valid_acc, m.test_acc
         if on_epoch is not None:
             on_epoch(m)
 
@@ -350,14 +357,12 @@ def _train_images(model, data: ImageData, recipe: Recipe, dev, amp_dtype, use_cl
 # ----- graphs ----------------------------------------------------------------------------------
 def _train_graph(model, data: GraphData, recipe: Recipe, dev, amp_dtype, result: TrainResult,
                  on_epoch) -> None:
-    """NAS-Bench-Graph's loop: one full-batch step per epoch (log-softmax + NLL on the train
-    mask), evaluation every epoch, and the reported test accuracy is the one at the first
-    epoch reaching the best validation accuracy."""
+    """NAS-Bench-Graph's loop (``Worker.run``): one full-batch step per epoch (log-softmax +
+    NLL on the train mask), then evaluation of every split in eval mode: accuracy and NLL."""
     g = data.data.to(dev)
     opt = _optimizer(model, recipe)
     y = g.y
     masks = (g.train_mask, g.val_mask, g.test_mask)
-    best_val = -1.0
     for epoch in range(recipe.epochs):
         _sync(dev)
         t0 = time.perf_counter()
@@ -374,15 +379,15 @@ def _train_graph(model, data: GraphData, recipe: Recipe, dev, amp_dtype, result:
         opt.step()
         model.eval()
         with torch.no_grad(), torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
-            pred = model(g).float().argmax(1)
+            logp = F.log_softmax(model(g).float(), 1)
+        pred = logp.argmax(1)
         accs = [100.0 * float((pred[m] == y[m]).float().mean()) for m in masks]
+        losses = [float(F.nll_loss(logp[m], y[m])) for m in masks[1:]]
         _sync(dev)
         m = EpochMetrics(epoch=epoch + 1, train_loss=float(loss.detach()), train_acc=accs[0],
                          valid_acc=accs[1], test_acc=accs[2],
-                         seconds=time.perf_counter() - t0, lr=opt.param_groups[0]["lr"])
+                         seconds=time.perf_counter() - t0, lr=opt.param_groups[0]["lr"],
+                         valid_loss=losses[0], test_loss=losses[1])
         result.epochs.append(m)
-        if accs[1] > best_val:
-            best_val = accs[1]
-            result.best_valid_acc, result.test_at_best_valid = accs[1], accs[2]
         if on_epoch is not None:
             on_epoch(m)

@@ -45,4 +45,15 @@ def test_gnn_forward_and_short_train_on_cora(shared_data):
     m = build_from_links_ops([0, 0, 1, 2], ["gcn", "gat", "sage", "fc"],
                              hidden=16, **data.info)
     r = train(m, data, nbgraph_recipe("cora").with_(epochs=2), device="cpu", seed=0)
-    assert r.ok and len(r.epochs) == 2 and r.test_at_best_valid is not None
+    assert r.ok and len(r.epochs) == 2
+    assert all(e.valid_loss is not None and e.test_loss is not None for e in r.epochs)
+    assert r.reported is not None and r.reported.test_acc is not None and r.reported.epoch in (1, 2)
+    assert r.reported.valid_acc == max(e.valid_acc for e in r.epochs)
+
+
+def test_planetoid_features_are_raw_by_default(shared_data):
+    raw = load_planetoid("cora", shared_data / "planetoid").data.x
+    assert set(raw.unique().tolist()) == {0.0, 1.0}  # NAS-Bench-Graph trained on raw bag-of-words
+    norm = load_planetoid("cora", shared_data / "planetoid", normalize_features=True).data.x
+    rows = norm.sum(1)
+    assert torch.allclose(rows[rows > 0], torch.ones_like(rows[rows > 0]))

@@ -76,7 +76,8 @@ def test_graph_proxies_on_cora(shared_data):
     pytest.importorskip("torch_geometric")
     from nasbench.live import load_planetoid
 
-    data = load_planetoid("cora", shared_data / "planetoid")
+    data = load_planetoid("cora", shared_data / "planetoid",
+                          normalize_features=P.PROXY_GRAPH_FEATURES == "normalized")
     net = build_model("nbgraph/cora", 123, seed=0, **data.info)
     before = {k: v.clone() for k, v in net.state_dict().items()}
     rng_before = torch.random.get_rng_state()
