@@ -16,11 +16,15 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
-from nasbench.errors import NasbenchError, SearchSpaceExhaustedError
+from nasbench.errors import InvalidArchitectureError, NasbenchError, SearchSpaceExhaustedError
 from nasbench.spaces import SearchSpace
+
+#: decision vectors in a row that may name no architecture before a generative strategy gives up
+MAX_REDRAWS = 1000
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,23 @@ class StrategyError(NasbenchError, ValueError):
 
 
 __all__ = ["SearchSpaceExhaustedError", "Strategy", "StrategyError", "StrategySpec", "Trial"]
+
+
+def draw_valid_arch(strategy: Strategy, draw: Callable[[], tuple[np.ndarray, Any]],
+                    reject: Callable[[Any], None] | None = None, why: str = "") -> tuple[int, Any]:
+    """For strategies that generate decision vectors: call ``draw() -> (decisions, payload)``
+    until the space names an architecture and return ``(arch id, payload)``. Each vector naming
+    none counts in ``strategy.invalid_draws`` and is passed to ``reject(payload)``; after
+    ``MAX_REDRAWS`` in a row, StrategyError (``why`` says what collapsed)."""
+    for _ in range(MAX_REDRAWS):
+        decisions, payload = draw()
+        try:
+            return int(strategy.space.from_decisions(np.asarray(decisions)[None, :])[0]), payload
+        except InvalidArchitectureError:
+            strategy.invalid_draws += 1
+            if reject is not None:
+                reject(payload)
+    raise StrategyError(
+        f"{strategy.name}: {MAX_REDRAWS} decision vectors in a row named no architecture of "
+        f"'{strategy.space.name}'{'; ' + why if why else ''}"
+    )

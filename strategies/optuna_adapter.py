@@ -14,10 +14,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from nasbench.errors import InvalidArchitectureError
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
-from strategies.reinforce import MAX_REDRAWS
+from strategies.base import Strategy, StrategyError, Trial, draw_valid_arch
 
 _LOGGER = logging.getLogger("optuna")
 
@@ -84,23 +82,16 @@ class OptunaStrategy(Strategy):
 
     def _propose(self) -> Trial:
         fail = self._optuna.trial.TrialState.FAIL
+
+        def draw():
+            otrial = self.study.ask(self._distributions)
+            return np.asarray([otrial.params[n] for n in self._names], dtype=np.int64), otrial
+
         with _quiet():
-            for _ in range(MAX_REDRAWS):
-                otrial = self.study.ask(self._distributions)
-                params = otrial.params
-                decisions = np.asarray([[params[n] for n in self._names]], dtype=np.int64)
-                try:
-                    arch = int(self.space.from_decisions(decisions)[0])
-                except InvalidArchitectureError:
-                    self.invalid_draws += 1
-                    self.study.tell(otrial, state=fail)
-                    continue
-                trial = self.new_trial(arch)
-                self._pending[trial.trial_id] = otrial
-                return trial
-        raise StrategyError(
-            f"{self.name}: {MAX_REDRAWS} decision vectors in a row named no architecture of '{self.space.name}'"
-        )
+            arch, otrial = draw_valid_arch(self, draw, reject=lambda ot: self.study.tell(ot, state=fail))
+        trial = self.new_trial(arch)
+        self._pending[trial.trial_id] = otrial
+        return trial
 
     def _observe(self, trial: Trial, value: float) -> None:
         otrial = self._pending.pop(trial.trial_id, None)

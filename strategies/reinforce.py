@@ -5,12 +5,10 @@ import math
 
 import numpy as np
 
-from nasbench.errors import InvalidArchitectureError
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
+from strategies.base import Strategy, StrategyError, Trial, draw_valid_arch
 
 #: how many invalid decision vectors (e.g. NB-Graph's all-skip cell) one ask may redraw
-MAX_REDRAWS = 1000
 
 
 def check_positive_float(strategy: str, name: str, value) -> float:
@@ -92,20 +90,14 @@ class Reinforce(Strategy):
 
     def _propose(self) -> Trial:
         probs = self.probabilities()
-        for _ in range(MAX_REDRAWS):
+        def draw():
             decisions = self._sample(probs)
-            try:
-                arch = int(self.space.from_decisions(decisions[None, :])[0])
-            except InvalidArchitectureError:
-                self.invalid_draws += 1
-                continue
-            trial = self.new_trial(arch)
-            self._pending[trial.trial_id] = decisions
-            return trial
-        raise StrategyError(
-            f"reinforce: {MAX_REDRAWS} decision vectors in a row named no architecture of "
-            f"'{self.space.name}'; the policy has collapsed onto invalid cells"
-        )
+            return decisions, decisions
+
+        arch, decisions = draw_valid_arch(self, draw, why="the policy has collapsed onto invalid cells")
+        trial = self.new_trial(arch)
+        self._pending[trial.trial_id] = decisions
+        return trial
 
     def _observe(self, trial: Trial, value: float) -> None:
         decisions = self._pending.pop(trial.trial_id, None)

@@ -16,8 +16,8 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitectureError
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
-from strategies.reinforce import MAX_REDRAWS, check_positive_float, check_unit_float
+from strategies.base import MAX_REDRAWS, Strategy, StrategyError, Trial
+from strategies.reinforce import check_positive_float, check_unit_float
 
 
 def _check_hidden(value) -> int:

@@ -121,6 +121,18 @@ def test_invalid_decision_vectors_are_redrawn():
     assert all(0 <= a < space.size for a in archs)
 
 
+def test_a_policy_collapsed_onto_invalid_cells_is_a_typed_error():
+    from strategies.base import MAX_REDRAWS
+
+    space = get_space("nbgraph")
+    s = make_strategy("reinforce", space, rng=np.random.default_rng(0))
+    skip = space.ops.index("skip")
+    s.logits[3:, skip] = 1e3  # every op is skip: the all-skip cell names no architecture
+    with pytest.raises(StrategyError, match="named no architecture.*collapsed onto invalid cells"):
+        s.ask()
+    assert s.invalid_draws == MAX_REDRAWS
+
+
 @pytest.mark.parametrize(
     "hp, needle",
     [
