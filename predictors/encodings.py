@@ -77,7 +77,7 @@ class ArchEncoder:
         self._check()
         ids = self.space.check_ids(np.asarray(ids).reshape(-1))
         if self.kind == "decisions":
-            X = decisions_onehot(self.space, ids)
+            X = self.space.decisions_onehot(ids)
         elif self.kind == "graph":
             X = graph_features(self.space, ids)
         else:
@@ -89,16 +89,6 @@ class ArchEncoder:
     def __repr__(self) -> str:
         t = f", truncate={self.truncate}" if self.truncate is not None else ""
         return f"ArchEncoder({self.space.name!r}, {self.kind!r}{t})"
-
-
-def decisions_onehot(space: SearchSpace, ids: np.ndarray) -> np.ndarray:
-    """One-hot of every categorical decision, concatenated: ``[n, sum(decision_sizes)]``."""
-    dec = space.to_decisions(ids)
-    sizes = np.asarray(space.decision_sizes)
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    out = np.zeros((len(dec), int(sizes.sum())), dtype=np.float32)
-    out[np.arange(len(dec))[:, None], offsets + dec] = 1.0
-    return out
 
 
 # ----- graph view -------------------------------------------------------------------------------

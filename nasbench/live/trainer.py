@@ -381,13 +381,15 @@ def _train_graph(model, data: GraphData, recipe: Recipe, dev, amp_dtype, result:
         with torch.no_grad(), torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
             logp = F.log_softmax(model(g).float(), 1)
         pred = logp.argmax(1)
-        accs = [100.0 * float((pred[m] == y[m]).float().mean()) for m in masks]
-        losses = [float(F.nll_loss(logp[m], y[m])) for m in masks[1:]]
+        # one device-to-host copy per epoch: train loss, 3 accuracies, valid/test NLL
+        train_loss, *accs, valid_loss, test_loss = torch.stack(
+            [loss.detach()] + [100.0 * (pred[m] == y[m]).float().mean() for m in masks]
+            + [F.nll_loss(logp[m], y[m]) for m in masks[1:]]).tolist()
         _sync(dev)
-        m = EpochMetrics(epoch=epoch + 1, train_loss=float(loss.detach()), train_acc=accs[0],
+        m = EpochMetrics(epoch=epoch + 1, train_loss=train_loss, train_acc=accs[0],
                          valid_acc=accs[1], test_acc=accs[2],
                          seconds=time.perf_counter() - t0, lr=opt.param_groups[0]["lr"],
-                         valid_loss=losses[0], test_loss=losses[1])
+                         valid_loss=valid_loss, test_loss=test_loss)
         result.epochs.append(m)
         if on_epoch is not None:
             on_epoch(m)

@@ -108,6 +108,16 @@ class SearchSpace(ABC):
         ids = self.check_ids(ids)
         return getattr(self, f"_encode_{kind.replace('-', '_')}")(ids)
 
+    def decisions_onehot(self, ids: np.ndarray) -> np.ndarray:
+        """One-hot of every categorical decision, concatenated: ``[n, sum(decision_sizes)]``
+        float32 (works for any space from its decision vectors)."""
+        dec = self.to_decisions(ids)
+        sizes = np.asarray(self.decision_sizes)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        out = np.zeros((len(dec), int(sizes.sum())), dtype=np.float32)
+        out[np.arange(len(dec))[:, None], offsets + dec] = 1.0
+        return out
+
     # ----- validation ----------------------------------------------------------------------
     def check_ids(self, ids) -> np.ndarray:
         """Ids as an int64 array; raises InvalidArchitectureError if one is out of range."""

@@ -562,12 +562,7 @@ class NBGraphSpace(SearchSpace):
 
     def _encode_onehot(self, ids: np.ndarray) -> np.ndarray:
         """One-hot of every decision, concatenated: ``[n, sum(decision_sizes)]`` float32."""
-        dec = self.to_decisions(ids)
-        sizes = np.asarray(self.decision_sizes)
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        out = np.zeros((len(dec), int(sizes.sum())), dtype=np.float32)
-        out[np.arange(len(dec))[:, None], offsets + dec] = 1.0
-        return out
+        return self.decisions_onehot(ids)
 
     def _encode_categorical(self, ids: np.ndarray) -> np.ndarray:
         """The decision vector as float32 ``[n, 7]``."""

@@ -34,25 +34,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from nasbench.live.proxies import spearman
+
 QUANTILES = (0.02, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99)
 FIELDS = ("train_loss", "train_acc", "valid_acc", "test_acc", "valid_loss", "test_loss")
 _DATA: dict = {}
-
-
-def spearman(a, b) -> float:
-    """Spearman's rho with average ranks for ties (no scipy needed)."""
-    def ranks(x):
-        x = np.asarray(x, dtype=float)
-        order = np.argsort(x, kind="mergesort")
-        r = np.empty(len(x))
-        r[order] = np.arange(len(x), dtype=float)
-        for v in np.unique(x):  # average ties
-            m = x == v
-            r[m] = r[m].mean()
-        return r
-
-    ra, rb = ranks(a), ranks(b)
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def select(valid: np.ndarray, n_top: int = 3) -> list[int]:
@@ -136,6 +122,7 @@ def save_curves(path: str, runs: list[dict], dataset: str) -> None:
     tmp = f"{path}.part.npz"
     np.savez_compressed(tmp, arch=np.array([r["arch"] for r in runs]), seed=np.array([r["seed"] for r in runs]),
                         features=np.array([r["features"] for r in runs]), ok=np.array([r["ok"] for r in runs]),
+                        reason=np.array([r["reason"] or "" for r in runs]),
                         seconds=np.array([r["seconds"] for r in runs]), dataset=dataset,
                         device=runs[0]["device"], **arrays)
     os.replace(tmp, path)
@@ -148,7 +135,8 @@ def load_curves(path: str, features: str) -> list[dict]:
     for k in keep:
         n = int(np.sum(~np.isnan(z["valid_acc"][k])))  # epochs after a failure are NaN
         runs.append({"arch": int(z["arch"][k]), "seed": int(z["seed"][k]), "features": features,
-                     "ok": bool(z["ok"][k]), "reason": None if z["ok"][k] else "diverged",
+                     "ok": bool(z["ok"][k]),
+                     "reason": (str(z["reason"][k]) if "reason" in z.files else "failed") if not z["ok"][k] else None,
                      "seconds": float(z["seconds"][k]), "device": str(z["device"]),
                      "curves": {f: z[f][k, :n] for f in FIELDS}})
     return runs
@@ -197,6 +185,8 @@ def noise_ceiling(rows: list[dict], table_seeds: int = 3, draws: int = 4000, see
     """Spearman and mean |diff| between two independent ``table_seeds``-seed means of our own
     runs (per architecture: live mean, live seed std): what agreement seed noise alone allows."""
     ok = [r for r in rows if np.isfinite(r["live_test"]) and np.isfinite(r["live_test_std"])]
+    if len(ok) < 3:  # needs >= 2 seeds per architecture and 3 architectures
+        return dict.fromkeys(("spearman_median", "spearman_p5", "spearman_p95", "mad_mean"), float("nan"))
     mu = np.array([r["live_test"] for r in ok])
     sd = np.array([r["live_test_std"] for r in ok]) / np.sqrt(table_seeds)
     rng = np.random.default_rng(seed)
