@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup main test perf clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU build of torch (a CUDA build is several GB); the live-training extras use it

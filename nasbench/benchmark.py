@@ -1,8 +1,8 @@
 """A benchmark = search space + table, found by name: ``nasbench.load("nb201/cifar10")``.
 
 Loading opens the cached HDF5 table under ``NASBENCH_HOME``; when it is missing, stale
-(older recipe) or was built without optional published data that is now present, the
-import recipe runs first (the recipes are imported only then, never on the query path).
+(older recipe) or was built from published data files whose checksums have since changed
+(a regenerated ``data/``, another ``NASBENCH_PUBLISHED_DATA``), the import recipe runs first (the recipes are imported only then, never on the query path).
 
 User tables (written by ``nasbench build`` / ``nasbench zc``, or any table in the same
 schema) are not in the catalog: ``load("user:NAME")`` opens ``NASBENCH_HOME/user/NAME.h5``
@@ -24,7 +24,7 @@ import numpy as np
 
 from nasbench.catalog import CATALOG, BenchmarkInfo, get_info
 from nasbench.errors import TableIntegrityError, UnknownBenchmarkError
-from nasbench.paths import nasbench_home, shared_data_dir
+from nasbench.paths import nasbench_home
 from nasbench.spaces import SearchSpace, get_space
 from nasbench.table import Table
 
@@ -68,11 +68,9 @@ class Benchmark:
         return self.table.query(self.space.check_ids(arch), metric, fidelity, replicate)
 
     def default_signal(self) -> tuple[str, float | None]:
-        """(metric, fidelity) a search reads by default, falling back to the highest fidelity."""
-        metric, fidelity = self.info.default_signal
-        if fidelity is not None and fidelity not in set(self.table.fidelities.tolist()):
-            fidelity = None
-        return metric, fidelity
+        """(metric, fidelity) a search reads by default (fidelity in epochs; None = the highest).
+        No silent fallback: a default the table lacks fails when the evaluator is built."""
+        return self.info.default_signal
 
     def __repr__(self) -> str:
         return f"Benchmark('{self.name}', space={self.space!r}, table={self.table!r})"
@@ -118,19 +116,27 @@ def table_path(name: str) -> Path:
     return nasbench_home() / f"{get_info(name).file_stem}.h5"
 
 
-def build_table(name: str, shared: Path | None = None) -> Path:
+def build_table(name: str) -> Path:
     """Run the import recipe of ``name`` now and return the written table's path."""
     info = get_info(name)
     recipe = importlib.import_module(f"nasbench.recipes.{info.recipe}")
-    return recipe.build(info, table_path(name), shared if shared is not None else shared_data_dir())
+    return recipe.build(info, table_path(name))
 
 
-def _needs_rebuild(table: Table, info: BenchmarkInfo, shared: Path | None) -> bool:
-    if table.recipe_version != info.recipe_version:
-        return True
-    return bool(table.missing_optional) and shared is not None and any(
-        (shared / m["path"]).exists() for m in table.missing_optional if m.get("path")
-    )
+def _published_changed(table: Table) -> bool:
+    """True when a published file the table was built from now has another checksum (a
+    regenerated ``data/`` or another ``NASBENCH_PUBLISHED_DATA`` folder)."""
+    used = [s for s in table.sources if str(s.get("origin", "")).endswith(f"(data/{s.get('path')})")]
+    if not used:
+        return False
+    from nasbench.published import data_dir, read_checksums
+
+    sums = read_checksums(data_dir())
+    return any(sums.get(s["path"]) != s["sha256"] for s in used)
+
+
+def _needs_rebuild(table: Table, info: BenchmarkInfo) -> bool:
+    return table.recipe_version != info.recipe_version or _published_changed(table)
 
 
 _LOADED: dict[tuple[str, str], tuple[tuple, Benchmark]] = {}
@@ -151,24 +157,23 @@ def load(name: str, *, rebuild: bool = False) -> Benchmark:
         return _load_user(name)
     info = get_info(name)
     path = table_path(name)
-    shared = shared_data_dir()
     cache_key = (name, str(path))
     cached = _LOADED.get(cache_key)
     if cached is not None and not rebuild and path.exists() and cached[0] == _file_key(path):
-        if not _needs_rebuild(cached[1].table, info, shared):
+        if not _needs_rebuild(cached[1].table, info):
             return cached[1]
-    bench = _load_uncached(name, info, path, shared, rebuild)
+    bench = _load_uncached(name, info, path, rebuild)
     _LOADED[cache_key] = (_file_key(path), bench)
     return bench
 
 
-def _load_uncached(name: str, info: BenchmarkInfo, path: Path, shared: Path | None, rebuild: bool) -> Benchmark:
+def _load_uncached(name: str, info: BenchmarkInfo, path: Path, rebuild: bool) -> Benchmark:
     if rebuild or not path.exists():
-        build_table(name, shared)
+        build_table(name)
     table = Table(path)
-    if not rebuild and _needs_rebuild(table, info, shared):
+    if not rebuild and _needs_rebuild(table, info):
         table.close()
-        build_table(name, shared)
+        build_table(name)
         table = Table(path)
     if table.name != name:
         table.close()
@@ -183,6 +188,17 @@ def _load_uncached(name: str, info: BenchmarkInfo, path: Path, shared: Path | No
     return Benchmark(info=info, space=space, table=table)
 
 
+def _user_default_signal(base: BenchmarkInfo | None, table: Table) -> tuple[str, float | None]:
+    """The built-in benchmark's default signal when this user table has its fidelity, else its
+    metric at the table's highest fidelity (a user table is trained to its own epochs)."""
+    if base is None:
+        return ("valid_acc", None)
+    metric, fidelity = base.default_signal
+    if fidelity is not None and fidelity not in set(table.fidelities.tolist()):
+        return (metric, None)
+    return (metric, fidelity)
+
+
 def _user_info(name: str, table: Table, path: Path) -> BenchmarkInfo:
     base = CATALOG.get(f"{table.space_name}/{table.dataset}")
     return BenchmarkInfo(
@@ -195,7 +211,7 @@ def _user_info(name: str, table: Table, path: Path) -> BenchmarkInfo:
         requires="",
         citation=table.citation,
         license=base.license if base is not None else "",
-        default_signal=base.default_signal if base is not None else ("valid_acc", None),
+        default_signal=_user_default_signal(base, table),
         default_noise=base.default_noise if base is not None else "mean",
         notes=table.notes,
     )

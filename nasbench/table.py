@@ -8,7 +8,9 @@ Layout (schema version 1)::
                            NaN = not measured (never imputed); a last axis of length 1 means
                            the metric does not depend on the fidelity (params, latency)
     attributes of /        schema_version, name, space, dataset, citation, sources (JSON),
-                           recipe, recipe_version, missing_optional (JSON), notes
+                           recipe, recipe_version, missing_optional (JSON), notes,
+                           fidelity_ladder ("continuable": fidelities are points of one training
+                           run; "independent": a separate run per fidelity; absent = continuable)
     attributes of a metric split (valid|test|train|cost|hardware|size|proxy), unit,
                            description, source, measure, sha256 (of its float32 C-order bytes)
 
@@ -34,6 +36,9 @@ USERBLOCK_SIZE = 512
 _MAGIC = b"NASBENCH-TABLE sha256:"
 SPLITS = ("valid", "test", "train", "cost", "hardware", "size", "proxy")
 
+
+#: how a table's fidelities relate (see Table.fidelity_ladder)
+FIDELITY_LADDERS = ("continuable", "independent")
 
 @dataclass(frozen=True)
 class MetricInfo:
@@ -160,6 +165,13 @@ class Table:
         self.recipe_version: int = int(attrs["recipe_version"])
         self.sources: list[dict] = json.loads(_decode(attrs["sources"]))
         self.missing_optional: list[dict] = json.loads(_decode(attrs.get("missing_optional", "[]")))
+        #: how the fidelities relate: "continuable" (points on one training run's curve: a run can
+        #: be continued to a higher fidelity) or "independent" (a separate training run per fidelity)
+        self.fidelity_ladder: str = _decode(attrs.get("fidelity_ladder", "continuable"))
+        if self.fidelity_ladder not in FIDELITY_LADDERS:
+            raise TableIntegrityError(
+                f"table {self.path}: fidelity_ladder '{self.fidelity_ladder}' is not one of {one_of(FIDELITY_LADDERS)}"
+            )
         fid = self._file["fidelities"]
         fidelities = np.asarray(fid[()], dtype=np.float64)
         if _decode(fid.attrs["sha256"]) != array_sha256(fidelities):

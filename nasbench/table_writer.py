@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from nasbench.atomic import atomic_path
-from nasbench.table import SCHEMA_VERSION, SPLITS, USERBLOCK_SIZE, array_sha256, header_sha256, userblock_for
+from nasbench.table import FIDELITY_LADDERS, SCHEMA_VERSION, SPLITS, USERBLOCK_SIZE, array_sha256, header_sha256, userblock_for
 
 
 @dataclass
@@ -65,6 +65,8 @@ class TableSpec:
     sources: list[SourceRecord]
     missing_optional: list[dict] = field(default_factory=list)
     notes: str = ""
+    #: "continuable" (per-epoch points of one run) or "independent" (one run per fidelity)
+    fidelity_ladder: str = "continuable"
 
 
 def _seal(path: Path) -> None:
@@ -82,6 +84,8 @@ def write_table(spec: TableSpec, path: str | Path) -> Path:
     """Write ``spec`` to ``path`` atomically (temp file + rename) and return the path."""
     n = len(spec.archs)
     fidelities = np.asarray(spec.fidelities, dtype=np.float64)
+    if spec.fidelity_ladder not in FIDELITY_LADDERS:
+        raise ValueError(f"fidelity_ladder must be one of {FIDELITY_LADDERS}, got '{spec.fidelity_ladder}'")
     for name, col in spec.metrics.items():
         if col.values.shape[0] != n or col.values.shape[2] not in (1, len(fidelities)):
             raise ValueError(
@@ -104,6 +108,7 @@ def write_table(spec: TableSpec, path: str | Path) -> Path:
                     "sources": json.dumps([s.__dict__ for s in spec.sources]),
                     "missing_optional": json.dumps(spec.missing_optional),
                     "notes": spec.notes,
+                    "fidelity_ladder": spec.fidelity_ladder,
                     "archs_sha256": hashlib.sha256("\n".join(spec.archs).encode()).hexdigest(),
                 }
             )

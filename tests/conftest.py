@@ -1,29 +1,17 @@
-"""Test set-up: a private NASBENCH_HOME per session; shared published data located beside the repo."""
+"""Test set-up: a private NASBENCH_HOME per session.
+
+Always a fresh folder, whatever the user's environment says: tables built by the tests never
+land in a user's own ``NASBENCH_HOME``, and a stale cache never hides a recipe bug. Published
+data comes from the project's own ``data/`` (as in a user's fresh clone); nothing here reads
+anything outside the repository.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
 
-import pytest
-
-# Tables built during the tests go to a fresh folder, so a stale cache never hides a recipe bug.
-os.environ.setdefault("NASBENCH_HOME", tempfile.mkdtemp(prefix="nasbench-test-home-"))
+os.environ["NASBENCH_HOME"] = tempfile.mkdtemp(prefix="nasbench-test-home-")
+os.environ.pop("NASBENCH_PUBLISHED_DATA", None)  # the shipped data/, as a fresh clone has it
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def shared_data_path() -> Path | None:
-    """``NASBENCH_SHARED_DATA`` or ``../shared/data`` beside the repo, if present."""
-    env = os.environ.get("NASBENCH_SHARED_DATA")
-    path = Path(env) if env else REPO.parent / "shared" / "data"
-    return path if path.is_dir() else None
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The published-data folder; skips the test (with the reason) when it is absent."""
-    path = shared_data_path()
-    if path is None:
-        pytest.skip("needs ../shared/data (published benchmark files); absent in a user's fresh clone")
-    return path

@@ -48,7 +48,7 @@ def test_nbgraph_string_query_equals_official_path():
     assert bench.query("gcn@0,gin@0,fc@1,cheb@2", "valid_acc") == pytest.approx(expected, rel=1e-6)
 
 
-def test_nb201_published_optima(shared_data):
+def test_nb201_published_optima():
     c10 = nasbench.load("nb201/cifar10")
     valid = c10.table.vector("valid_acc", 200)
     best = int(np.nanargmax(valid))
@@ -65,7 +65,7 @@ def test_nb201_published_optima(shared_data):
     assert round(float(np.nanmax(in16.table.vector("test_acc", 200))), 2) == 47.31
 
 
-def test_nb201_replicates_and_fidelities(shared_data):
+def test_nb201_replicates_and_fidelities():
     bench = nasbench.load("nb201/cifar10")
     arr = bench.table.array("valid_acc")
     assert arr.shape == (15625, 3, 2)
@@ -75,33 +75,12 @@ def test_nb201_replicates_and_fidelities(shared_data):
     assert bench.default_signal() == ("valid_acc", 12.0)
 
 
-def test_nb201_hw_latencies(shared_data):
+def test_nb201_hw_latencies():
     bench = nasbench.load("nb201/cifar10")
     assert bench.query(0, "latency_fpga") == pytest.approx(2.57296)
     assert bench.query(0, "latency_raspi4") == pytest.approx(10.481976820010459, rel=1e-6)
     assert bench.query(0, "latency_pixel3") == pytest.approx(3.60585, rel=1e-6)
     assert bench.table.metric("latency_fpga").unit == "ms"
-
-
-def test_nb201_without_published_files_says_how_to_add_them(tmp_path, monkeypatch):
-    monkeypatch.setenv("NASBENCH_HOME", str(tmp_path))
-    monkeypatch.setenv("NASBENCH_SHARED_DATA", str(tmp_path / "absent"))
-    bench = nasbench.load("nb201/cifar100")
-    assert "test_acc" not in bench.table.metric_names
-    assert list(bench.table.fidelities) == [12.0, 200.0]
-    with pytest.raises(MissingMetricError, match="NASBENCH_SHARED_DATA/nb201/nats_bench_test_acc.csv"):
-        bench.query(0, "test_acc")
-    assert bench.default_signal() == ("valid_acc", 12.0)
-    assert np.isnan(bench.table.array("valid_acc")[:, :, 0]).all()  # no 12-epoch data: NaN, not imputed
-    assert [m["source"] for m in bench.table.missing_optional][0].startswith("NATS-Bench")
-
-
-def test_rebuild_when_published_files_appear(tmp_path, monkeypatch, shared_data):
-    monkeypatch.setenv("NASBENCH_HOME", str(tmp_path))
-    monkeypatch.setenv("NASBENCH_SHARED_DATA", str(tmp_path / "absent"))
-    assert "test_acc" not in nasbench.load("nb201/cifar100").table.metric_names
-    monkeypatch.setenv("NASBENCH_SHARED_DATA", str(shared_data))
-    assert "test_acc" in nasbench.load("nb201/cifar100").table.metric_names
 
 
 def test_missing_source_package_says_what_to_install(tmp_path, monkeypatch):

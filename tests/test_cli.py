@@ -42,7 +42,7 @@ def test_info_json_nbgraph_cora():
     assert best["test_acc"] == pytest.approx(bench.query(best["arch"], "test_acc"), abs=1e-4)
 
 
-def test_query_json_nb201_optimum(shared_data):
+def test_query_json_nb201_optimum():
     proc = run_cli("query", "nb201/cifar10", OPT, "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)

@@ -48,7 +48,7 @@ def test_per_trial_never_answers_nan_when_a_seed_was_measured():
     assert not np.isnan(ev.evaluate(5, trial_id=0).value)
 
 
-def test_per_trial_on_nb201_missing_third_seed(shared_data):
+def test_per_trial_on_nb201_missing_third_seed():
     bench = nasbench.load("nb201/cifar10")
     arr = bench.table.array("valid_acc")
     two_seed_arch = int(np.flatnonzero(np.isnan(arr[:, 2, 1]))[0])
@@ -79,7 +79,7 @@ def test_cost_promotion_charges_only_the_extra_epochs(tmp_path):
     assert [h[0] for h in ev.history] == [1, 1, 1]
 
 
-def test_nb201_12_epoch_cost_is_scaled_per_epoch(shared_data):
+def test_nb201_12_epoch_cost_is_scaled_per_epoch():
     bench = nasbench.load("nb201/cifar10")
     ev = Evaluator(bench, rng=rng())
     assert ev.signal == Signal("valid_acc", 12.0)
@@ -101,3 +101,50 @@ def test_reporter_reads_final_values_after_the_fact(tmp_path):
     assert valid == pytest.approx(float(bench.table.vector("valid_acc")[19]))
     assert test == pytest.approx(float(bench.table.vector("test_acc")[19]))
     assert rep.best_valid == pytest.approx(float(np.nanmax(bench.table.vector("valid_acc"))))
+
+
+def test_independent_ladder_charges_a_promotion_in_full_and_draws_a_new_run(tmp_path):
+    """Fidelities that are separate runs (NB201's 12 vs 200 epochs) cannot be continued."""
+    bench = toy_benchmark(tmp_path, ladder="independent")
+    ev = Evaluator(bench, rng=rng(), eval_time=0.5)
+    assert ev.evaluate(1, fidelity=1, trial_id=0).cost == pytest.approx(1.5)
+    assert ev.evaluate(1, fidelity=10, trial_id=0).cost == pytest.approx(10.5)  # not 9.5: a new run
+    assert ev.describe()["fidelity_ladder"] == "independent"
+    assert "charged in full" in ev.describe()["cost_model"]
+    same = []
+    for trial in range(200):
+        low = ev.evaluate(3, fidelity=1, trial_id=100 + trial).replicate
+        high = ev.evaluate(3, fidelity=10, trial_id=100 + trial).replicate
+        same.append(low == high)
+    assert 0.3 < np.mean(same) < 0.7  # two replicates drawn independently: equal about half the time
+
+
+def test_continuable_ladder_keeps_the_trials_replicate(tmp_path):
+    ev = Evaluator(toy_benchmark(tmp_path), rng=rng())
+    for trial in range(50):
+        assert ev.evaluate(3, fidelity=1, trial_id=trial).replicate == ev.evaluate(3, fidelity=10, trial_id=trial).replicate
+    assert ev.describe()["fidelity_ladder"] == "continuable"
+
+
+def test_nb201_declares_independent_runs_and_charges_the_full_200_epochs():
+    bench = nasbench.load("nb201/cifar10")
+    assert bench.table.fidelity_ladder == "independent"
+    ev = Evaluator(bench, rng=rng())
+    arch = 9930
+    first = ev.evaluate(arch, fidelity=12, trial_id=0).cost
+    promoted = ev.evaluate(arch, fidelity=200, trial_id=0).cost
+    t200 = bench.query(arch, "train_time", 200)
+    assert first == pytest.approx(t200 * 12 / 200, rel=1e-5)
+    assert promoted == pytest.approx(t200, rel=1e-5)  # the whole 200-epoch run, not 188 extra epochs
+
+
+def test_a_signal_with_no_measured_value_fails_before_the_first_trial(tmp_path):
+    from nasbench.errors import MissingSignalError
+
+    bench = toy_benchmark(tmp_path, unmeasured_fidelity=0)
+    with pytest.raises(MissingSignalError, match=r"'valid_acc@1' has no measured value.*valid_acc@10 \(20 archs\)"):
+        Evaluator(bench, rng=rng(), signal="valid_acc@1")
+    Evaluator(bench, rng=rng(), signal="valid_acc@10")  # the measured one is fine
+    nb201 = nasbench.load("nb201/cifar10")  # 12 epochs: one run per arch, stored as replicate 0
+    with pytest.raises(MissingSignalError, match=r"replicate 1, noise fixed:1"):
+        Evaluator(nb201, rng=rng(), signal="valid_acc@12", noise="fixed:1")

@@ -43,7 +43,7 @@ def _check_outputs(out, summary):
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(summary))
 
 
-def test_nb201_table5_tiny(tmp_path, shared_data):
+def test_nb201_table5_tiny(tmp_path):
     out = tmp_path / "t5"
     summary = run_preset(_tiny("nb201-table5", ("1500s",)), out, seeds=3, executor="serial", progress=False)
     _check_outputs(out, summary)

@@ -67,7 +67,7 @@ def _cells(table_md: str) -> dict:
     return out
 
 
-def test_nb201_hw_tiny_end_to_end(tmp_path, shared_data):
+def test_nb201_hw_tiny_end_to_end(tmp_path):
     preset = _tiny_toml(tmp_path)
     out = tmp_path / "out"
     assert main(["reproduce", str(preset), "--seeds", "3", "--out", str(out), "--executor", "serial", "--quiet"]) == 0

@@ -66,14 +66,20 @@ class ToySpace(SearchSpace):
         return self.to_decisions(ids).astype(np.float32)
 
 
-def toy_benchmark(tmp_path: Path, nan_archs: tuple[int, ...] = ()) -> Benchmark:
-    """A toy benchmark: valid_acc rises with the id (2 replicates, fidelities 1 and 10 epochs)."""
+def toy_benchmark(tmp_path: Path, nan_archs: tuple[int, ...] = (), *, ladder: str = "continuable",
+                  unmeasured_fidelity: int | None = None) -> Benchmark:
+    """A toy benchmark: valid_acc rises with the id (2 replicates, fidelities 1 and 10 epochs).
+
+    ``ladder``: the table's fidelity ladder; ``unmeasured_fidelity``: index of a fidelity whose
+    valid_acc is NaN for every architecture (a signal with no measured value)."""
     space = ToySpace()
     n = space.size
     rng = np.random.default_rng(0)
     base = np.linspace(50, 90, n)
     valid = np.stack([base[:, None] - 5 + rng.normal(0, 0.5, (n, 2)), base[:, None] + rng.normal(0, 0.5, (n, 2))], axis=2)
     valid[list(nan_archs)] = np.nan
+    if unmeasured_fidelity is not None:
+        valid[:, :, unmeasured_fidelity] = np.nan
     test = (base + rng.normal(0, 0.5, n)).reshape(n, 1, 1)
     spec = TableSpec(
         name="toy/toy", space="toy", dataset="toy", archs=[space.to_str(i) for i in range(n)],
@@ -87,6 +93,7 @@ def toy_benchmark(tmp_path: Path, nan_archs: tuple[int, ...] = ()) -> Benchmark:
                                     "hardware", "ms", "toy latency", "toy"),
         },
         citation="none", recipe="toy", recipe_version=1, sources=[SourceRecord("toy", "generated", "none", "0" * 64)],
+        fidelity_ladder=ladder,
     )
     path = write_table(spec, tmp_path / "toy.h5")
     info = BenchmarkInfo(

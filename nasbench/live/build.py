@@ -112,40 +112,61 @@ def run_file(work_dir: str | Path, arch: int, seed: int) -> Path:
     return Path(work_dir) / f"{int(arch)}-s{int(seed)}.json"
 
 
+#: torch intra-op threads of one training job. Fixed, not derived from the batch: on CPU the
+#: thread count changes the last bits of reductions (BatchNorm batch statistics split by thread),
+#: and those compound over epochs into different accuracies. When it followed the number of jobs
+#: in the batch (cores // workers), the same (arch, seed, epochs) trained alone and among others
+#: gave different results (issue 12). Parallelism comes from the executor's processes.
+JOB_THREADS = 1
+
+
 def train_job(arg: dict) -> dict:
     """Train one (architecture, seed) and write its record to ``arg['work_dir']`` atomically.
 
     ``arg``: space, dataset, arch (original id), seed, epochs, device, data_root, work_dir,
-    optional threads (torch intra-op threads in this process), max_steps_per_epoch.
+    optional max_steps_per_epoch, threads (torch intra-op threads for this job; default
+    :data:`JOB_THREADS`) and data (an :class:`~nasbench.live.data.ImageData` /
+    :class:`~nasbench.live.data.GraphData` to train on instead of the (space, dataset) files,
+    e.g. synthetic data; ``dataset`` still names the recipe and model protocol).
     Returns the record (also when training failed: ``ok`` false and the reason).
-    """
-    import torch
 
+    The record is a function of (space, dataset, arch, seed, epochs, device) only, whatever
+    else runs in the same process or batch: weights are initialised from ``seed`` inside a
+    scoped RNG, the trainer draws data order / augmentation / dropout from its own
+    ``SeedSequence(seed)`` streams, the thread count is fixed and deterministic algorithms
+    are on for the job (all restored afterwards).
+    """
     from nasbench.live.models import build_model
     from nasbench.live.reported import reported
-    from nasbench.live.trainer import train
+    from nasbench.live.trainer import intra_op_threads, train
 
-    if arg.get("threads"):
-        torch.set_num_threads(int(arg["threads"]))
-    data = load_live_data(arg["space"], arg["dataset"], arg.get("data_root"))
+    threads = int(arg.get("threads") or JOB_THREADS)
+    data = arg.get("data")
+    if data is None:
+        data = load_live_data(arg["space"], arg["dataset"], arg.get("data_root"))
     recipe = live_recipe(arg["space"], arg["dataset"], arg.get("epochs"), arg.get("max_steps_per_epoch"))
     seed = int(arg["seed"])
-    model = build_model(f"{arg['space']}/{arg['dataset']}", int(arg["arch"]), seed=seed,
-                        **{k: v for k, v in data.info.items() if k != "dataset"})
-    n_params = sum(p.numel() for p in model.parameters()) / 1e6
-    t0 = time.perf_counter()
-    result = train(model, data, recipe, device=arg.get("device", "cpu"), seed=seed)
+    with intra_op_threads(threads):
+        model = build_model(f"{arg['space']}/{arg['dataset']}", int(arg["arch"]), seed=seed,
+                            **{k: v for k, v in data.info.items() if k != "dataset"})
+        n_params = sum(p.numel() for p in model.parameters()) / 1e6
+        t0 = time.perf_counter()
+        result = train(model, data, recipe, device=arg.get("device", "cpu"), seed=seed,
+                       deterministic=True, threads=threads)
     cum = np.cumsum([m.seconds for m in result.epochs])
     at: dict[str, dict] = {}
     for e in record_fidelities(recipe.epochs):
         if e <= len(result.epochs):
             rep = reported(result.epochs, recipe.report, up_to=e)
-            at[str(e)] = {"valid_acc": rep.valid_acc, "test_acc": rep.test_acc, "train_time": float(cum[e - 1])}
+            last = result.epochs[e - 1]  # the losses after epoch e: full-precision fingerprints of the run
+            at[str(e)] = {"valid_acc": rep.valid_acc, "test_acc": rep.test_acc, "train_time": float(cum[e - 1]),
+                          "train_loss": last.train_loss, "valid_loss": last.valid_loss, "test_loss": last.test_loss}
     final = at.get(str(recipe.epochs), {})
     record = {
         "space": arg["space"], "dataset": arg["dataset"], "arch": int(arg["arch"]), "seed": seed,
         "epochs": recipe.epochs, "recipe": recipe.name, "ok": bool(result.ok), "reason": result.reason,
-        "device": result.device, "params": n_params, "wall_seconds": time.perf_counter() - t0,
+        "device": result.device, "threads": threads, "deterministic": True,
+        "params": n_params, "wall_seconds": time.perf_counter() - t0,
         "valid_acc": final.get("valid_acc"), "test_acc": final.get("test_acc"),
         "at": at,
     }
@@ -165,15 +186,16 @@ def read_record(path: Path) -> dict | None:
 def run_jobs(args: list[dict], executor: str = "local", workers: int | None = None,
              device: str = "cpu", progress=None) -> Iterator[dict]:
     """Run :func:`train_job` over ``args`` through the executors (one GPU per job on CUDA);
-    yields records as they complete. A job that raised yields ``{'ok': False, 'reason': ...}``."""
+    yields records as they complete. A job that raised yields ``{'ok': False, 'reason': ...}``.
+    Each job's result is independent of the batch (its other jobs, their order, ``workers``,
+    ``executor``): nothing here is passed to a job but its own arguments."""
     from nasbench.executors import Job, available_cores, execute
 
     if not args:
         return
     gpu = str(device).startswith("cuda")
     n_workers = workers or (1 if executor == "serial" else min(len(args), available_cores()))
-    threads = max(1, available_cores() // n_workers) if executor != "serial" else None
-    jobs = [Job(train_job, {**a, "threads": threads}, num_gpus=1.0 if gpu else 0.0) for a in args]
+    jobs = [Job(train_job, a, num_gpus=1.0 if gpu else 0.0) for a in args]
     for res in execute(jobs, executor, n_workers, chunksize=1):
         a = args[res.index]
         rec = res.value if res.ok else {**{k: a[k] for k in ("arch", "seed")}, "ok": False,
@@ -318,7 +340,7 @@ def write_augmented(bench: Benchmark, extra: dict[str, MetricColumn], out: str, 
         name=name, space=t.space_name, dataset=t.dataset, archs=t.archs(), fidelities=t.fidelities,
         metrics=metrics, citation=t.citation, recipe=t.recipe, recipe_version=t.recipe_version,
         sources=[SourceRecord(**s) for s in t.sources], missing_optional=t.missing_optional,
-        notes=(t.notes + (" | " if t.notes and notes else "") + notes),
+        fidelity_ladder=t.fidelity_ladder, notes=(t.notes + (" | " if t.notes and notes else "") + notes),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_table(spec, path)

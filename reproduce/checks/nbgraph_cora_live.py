@@ -21,8 +21,8 @@ Targets (issue 6): Spearman >= 0.8, mean |live - table| <= 2 points on the top o
 
 Every epoch's metrics of every run can be saved (``--save-curves``, ``.npz``) and analysed
 again without training (``--curves``). Needs torch_geometric, the cora table (built from
-nas-bench-graph) and the Planetoid raw files (``--root``, ``$NASBENCH_DATA/planetoid`` or
-``../shared/data/planetoid``).
+nas-bench-graph) and the Cora graph (shipped in ``data/planetoid``; raw Planetoid files with
+``--root`` or ``$NASBENCH_DATA/planetoid``).
 """
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -172,13 +171,12 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Run the import recipe of one benchmark (or all) now."""
     names = nasbench.benchmark_names() if args.name == "all" else [args.name]
-    shared = Path(args.shared_data) if args.shared_data else None
     for name in names:
         nasbench.get_info(name)
-        path = nasbench.build_table(name, shared)
+    for name in names:
+        path = nasbench.build_table(name)
         with nasbench.Table(path) as table:
-            missing = ", ".join(m["source"] for m in table.missing_optional) or "none"
-            print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path} (optional sources missing: {missing})")
+            print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path}")
     return 0
 
 
@@ -198,5 +196,4 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_query)
     p = sub.add_parser("import", help="build a benchmark's table now (NAME or 'all')")
     p.add_argument("name")
-    p.add_argument("--shared-data", help="folder with published files (default: NASBENCH_SHARED_DATA or ../shared/data)")
     p.set_defaults(func=cmd_import)

@@ -4,18 +4,18 @@
     nasbench zc nbgraph/cora --proxies synflow,snip,naswot --sample 1000 --seed 0
     nasbench build nbgraph --dataset cora --archs 200 --seeds 2 --epochs 400 --out cora-live
 
-Need torch (and torch_geometric for NB-Graph); data come from local files only (Planetoid raw
-files from the shared data folder or ``--data-root``; CIFAR-10 from ``--data-root`` or
-``$NASBENCH_DATA``). Tables written by ``zc`` and ``build`` are user tables:
+Need torch (and torch_geometric for NB-Graph); data come from local files only (Cora and
+CiteSeer shipped in ``data/planetoid``, or Planetoid raw files under ``--data-root``; CIFAR-10
+from ``--data-root`` or ``$NASBENCH_DATA``). Tables written by ``zc`` and ``build`` are user tables:
 ``nasbench.load("user:NAME")`` (``NASBENCH_HOME/user/NAME.h5``). See docs/live.md.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
 from nasbench.executors import EXECUTORS, check_executor
+from reproduce.progress import stage_progress
 
 
 def _names(text: str) -> list[str]:
@@ -25,19 +25,6 @@ def _names(text: str) -> list[str]:
 def _positive(value: int | None, flag: str, allow_zero: bool = False) -> None:
     if value is not None and (value < 0 or (value == 0 and not allow_zero)):
         raise NasbenchError(f"{flag} must be {'>= 0' if allow_zero else '>= 1'}, got {value}")
-
-
-def _progress(quiet: bool):
-    state = {"n": 0}
-
-    def report(rec: dict) -> None:
-        state["n"] += 1
-        if not quiet:
-            status = "ok" if rec.get("ok") else f"FAILED ({rec.get('reason')})"
-            print(f"  run {state['n']}: arch {rec.get('arch')} seed {rec.get('seed')} {status}",
-                  file=sys.stderr, flush=True)
-
-    return report
 
 
 def cmd_validate(args) -> int:
@@ -64,9 +51,10 @@ def cmd_validate(args) -> int:
     bench = nasbench.load(name)
     incumbents = final.loc[final["benchmark"] == name, "incumbent"].dropna().astype(int).tolist()
     out = Path(args.out) if args.out else src / "validate"
-    res = validate(bench, incumbents, out, top=args.top, calibration=args.calibration, seeds=args.seeds,
-                   epochs=args.epochs, device=args.device, data_root=args.data_root,
-                   executor=args.executor, workers=args.workers, progress=_progress(args.quiet))
+    with stage_progress(None, "validate", args.quiet, unit="trainings", defer=True) as progress:
+        validate(bench, incumbents, out, top=args.top, calibration=args.calibration, seeds=args.seeds,
+                 epochs=args.epochs, device=args.device, data_root=args.data_root,
+                 executor=args.executor, workers=args.workers, progress=progress.record_callback())
     print((out / "table.md").read_text())
     print(f"wrote {out / 'table.md'}, {out / 'results.csv'}, {out / 'scatter.png'}, {out / 'summary.json'}")
     return 0
@@ -77,13 +65,9 @@ def cmd_zc(args) -> int:
 
     _positive(args.sample, "--sample")
 
-    def progress(done, total, seconds):
-        if not args.quiet and (done == total or done % 10 == 0):
-            print(f"\rzc {done}/{total} archs, {seconds / done:.2f} s/arch", end="" if done < total else "\n",
-                  file=sys.stderr, flush=True)
-
-    res = score_benchmark(args.benchmark, _names(args.proxies), sample=args.sample, seed=args.seed,
-                          data_root=args.data_root, out=args.out, progress=progress)
+    with stage_progress(None, "zc", args.quiet, unit="archs", defer=True) as progress:
+        res = score_benchmark(args.benchmark, _names(args.proxies), sample=args.sample, seed=args.seed,
+                              data_root=args.data_root, out=args.out, progress=progress.callback)
     print(f"{len(res['ids'])} archs of {args.benchmark}, {res['seconds_per_arch']:.2f} s per arch")
     print(f"{'proxy':12s} Spearman vs table valid_acc")
     for p, rho in res["spearman"].items():
@@ -100,10 +84,11 @@ def cmd_build(args) -> int:
     for v, flag in ((args.seeds, "--seeds"), (args.epochs, "--epochs")):
         _positive(v, flag)
     check_executor(args.executor)
-    path = build_user_table(args.space, args.dataset, archs=args.archs, seeds=args.seeds, epochs=args.epochs,
-                            out=args.out, device=args.device, data_root=args.data_root,
-                            executor=args.executor, workers=args.workers, arch_seed=args.arch_seed,
-                            progress=_progress(args.quiet))
+    with stage_progress(None, "build", args.quiet, unit="trainings", defer=True) as progress:
+        path = build_user_table(args.space, args.dataset, archs=args.archs, seeds=args.seeds, epochs=args.epochs,
+                                out=args.out, device=args.device, data_root=args.data_root,
+                                executor=args.executor, workers=args.workers, arch_seed=args.arch_seed,
+                                progress=progress.record_callback())
     name = f"user:{path.stem}" if path.parent == user_tables_dir() else f"user:{path}"
     bench = nasbench.load(name)
     print(f"wrote {path}: {bench.table.n_archs} archs, metrics {', '.join(bench.table.metric_names)}, "
@@ -116,7 +101,7 @@ def _common(p, device: bool = True) -> None:
     p.add_argument("--data-root", default=None, help="data folder (CIFAR-10 python batches, or <Name>/raw Planetoid files)")
     if device:
         p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def add_parsers(sub) -> None:

@@ -49,7 +49,7 @@ def test_build_nb201_without_cifar_is_typed(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_build_load_and_search_cora(shared_data):
+def test_build_load_and_search_cora():
     """20 archs x 2 seeds x 2 epochs on CPU: about 60-80 s on 2 idle cores."""
     pytest.importorskip("torch_geometric")
     from nasbench.evaluator import Evaluator

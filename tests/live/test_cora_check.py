@@ -33,7 +33,7 @@ def fake_run(arch, seed, valid, test, ok=True):
             "seconds": 1.0, "device": "cpu", "curves": curves}
 
 
-def test_curves_matching_the_table_pass_and_the_rule_is_nbgraphs(shared_data, tmp_path, capsys):
+def test_curves_matching_the_table_pass_and_the_rule_is_nbgraphs(tmp_path, capsys):
     import nasbench
 
     mod = load_script()

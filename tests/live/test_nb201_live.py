@@ -20,7 +20,7 @@ BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_con
 
 
 @pytest.mark.parametrize("bench,classes", [("nb201/cifar10", 10), ("nb201/cifar100", 100)])
-def test_param_count_equals_table(shared_data, bench, classes):
+def test_param_count_equals_table(bench, classes):
     import nasbench
 
     b = nasbench.load(bench)
@@ -54,7 +54,7 @@ def _tiny_run(seed: int, **kw):
     return train(model, data, recipe, device="cpu", seed=seed, **kw)
 
 
-def test_build_model_seed_fixes_weights_without_global_seeding(shared_data):
+def test_build_model_seed_fixes_weights_without_global_seeding():
     before = torch.random.get_rng_state()
     a = build_model("nb201/cifar10", 9930, seed=1, C=4, N=1)
     b = build_model("nb201", 9930, seed=1, C=4, N=1)

@@ -16,7 +16,7 @@ def test_missing_planetoid_is_typed_error(tmp_path):
         load_planetoid("cora", tmp_path)
 
 
-def test_param_count_equals_table(shared_data):
+def test_param_count_equals_table():
     import numpy as np
 
     import nasbench
@@ -30,8 +30,8 @@ def test_param_count_equals_table(shared_data):
         assert n == pytest.approx(float(b.query([i], "params")[0]), abs=1e-5), b.space.to_str(i)
 
 
-def test_gnn_forward_and_short_train_on_cora(shared_data):
-    data = load_planetoid("cora", shared_data / "planetoid")
+def test_gnn_forward_and_short_train_on_cora():
+    data = load_planetoid("cora")
     g = data.data
     assert g.x.shape == (2708, 1433) and data.num_classes == 7
     assert int(g.train_mask.sum()) == 140 and int(g.val_mask.sum()) == 500
@@ -51,9 +51,9 @@ def test_gnn_forward_and_short_train_on_cora(shared_data):
     assert r.reported.valid_acc == max(e.valid_acc for e in r.epochs)
 
 
-def test_planetoid_features_are_raw_by_default(shared_data):
-    raw = load_planetoid("cora", shared_data / "planetoid").data.x
+def test_planetoid_features_are_raw_by_default():
+    raw = load_planetoid("cora").data.x
     assert set(raw.unique().tolist()) == {0.0, 1.0}  # NAS-Bench-Graph trained on raw bag-of-words
-    norm = load_planetoid("cora", shared_data / "planetoid", normalize_features=True).data.x
+    norm = load_planetoid("cora", normalize_features=True).data.x
     rows = norm.sum(1)
     assert torch.allclose(rows[rows > 0], torch.ones_like(rows[rows > 0]))

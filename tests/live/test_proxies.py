@@ -72,11 +72,11 @@ def test_spearman():
     assert P.spearman([1, 2, 3, np.nan, 5], [1, 2, 3, 4, 5]) == pytest.approx(1.0)
 
 
-def test_graph_proxies_on_cora(shared_data):
+def test_graph_proxies_on_cora():
     pytest.importorskip("torch_geometric")
     from nasbench.live import load_planetoid
 
-    data = load_planetoid("cora", shared_data / "planetoid",
+    data = load_planetoid("cora",
                           normalize_features=P.PROXY_GRAPH_FEATURES == "normalized")
     net = build_model("nbgraph/cora", 123, seed=0, **data.info)
     before = {k: v.clone() for k, v in net.state_dict().items()}
@@ -89,7 +89,7 @@ def test_graph_proxies_on_cora(shared_data):
         P.compute("jacob_cov", net, data.data)
 
 
-def test_zc_writes_augmented_user_table(shared_data, tmp_path, monkeypatch):
+def test_zc_writes_augmented_user_table(tmp_path, monkeypatch):
     pytest.importorskip("torch_geometric")
     import nasbench
 

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch")
 
 
-def test_validate_tiny_cora_end_to_end(shared_data, tmp_path, capsys):
+def test_validate_tiny_cora_end_to_end(tmp_path, capsys):
     pytest.importorskip("torch_geometric")
     from reproduce.cli import main
     from reproduce.sweep import sweep

@@ -12,7 +12,7 @@ from nasbench.errors import (
     TableIntegrityError,
     UnknownNameError,
 )
-from nasbench.paths import shared_data_dir
+from nasbench.published import published_file
 from nasbench.spaces import nb201
 from nasbench.spaces.nb201 import EDGES, N_ARCHS, OPS, NB201Space, official_order
 
@@ -183,11 +183,9 @@ def test_canonical_is_smallest_of_class(space):
 
 
 def test_partition_matches_nats_unique_string(space):
-    base = shared_data_dir()
-    csv = None if base is None else base / "nb201" / "nats_bench_test_acc.csv"
-    if csv is None or not csv.is_file():
-        pytest.skip("needs ../shared/data/nb201/nats_bench_test_acc.csv (published NATS data)")
     import pandas as pd
+
+    csv = published_file("nb201/nats_test_acc_200.csv.gz")  # shipped NATS-Bench CSV
 
     table = pd.read_csv(csv, usecols=["ArchitectureString", "UniqueString"])
     assert table["ArchitectureString"].tolist() == [space.to_str(i) for i in range(N_ARCHS)]

@@ -83,7 +83,7 @@ def test_bad_workers():
         _run(bench, "5q", workers=0)
 
 
-def test_hardware_constraint_through_run_one(shared_data):
+def test_hardware_constraint_through_run_one():
     from strategies.runner import RunSpec, parse_constraint, run_one
 
     assert parse_constraint("latency_fpga<=5:mnas-soft") == {"constraint_metric": "latency_fpga", "limit": 5.0, "mode": "mnas-soft"}

@@ -1,0 +1,125 @@
+"""The published benchmark data the product ships, and its checksum list.
+
+The numbers that do not come from a PyPI package (NB201 test accuracy, 12-epoch results and
+per-device latencies, the Planetoid graphs, NAS-Bench-Macro, the Suite-Zero subsets, the
+NAS-Bench-101 records, the NAS-Bench-301 surrogate) ship inside the project, converted once
+into open formats (gzip CSV/JSON, NPZ, ONNX): ``data/`` in a checkout, the package
+``nasbench_data`` in an installed wheel. ``data/README.md`` says, per file, where it came from
+(repository, commit, the original's sha256, licence) and what each column means;
+``data/SHA256SUMS`` lists the sha256 of every shipped file and ``data/sources.json`` the same
+provenance in machine-readable form.
+
+Which folder is read: ``$NASBENCH_PUBLISHED_DATA`` when set (a folder in the same layout, e.g.
+one that ``python -m nasbench.published.convert YOUR_ORIGINALS --out FOLDER`` wrote from your
+own downloads), else the shipped copy. :func:`published_file` verifies a file against the
+folder's ``SHA256SUMS`` before a recipe reads it; a mismatch or an absent file raises
+:class:`~nasbench.errors.PublishedDataError` naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+from nasbench.errors import PublishedDataError
+
+ENV_VAR = "NASBENCH_PUBLISHED_DATA"
+CHECKSUMS = "SHA256SUMS"
+SOURCES = "sources.json"
+_REPO_DATA = Path(__file__).resolve().parent.parent.parent / "data"
+_VERIFIED: dict[tuple, str] = {}
+
+
+def _shipped_dir() -> Path | None:
+    if (_REPO_DATA / CHECKSUMS).is_file():  # a checkout (editable install or run from source)
+        return _REPO_DATA
+    spec = importlib.util.find_spec("nasbench_data")  # an installed wheel
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(list(spec.submodule_search_locations)[0])
+        if (path / CHECKSUMS).is_file():
+            return path
+    return None
+
+
+def data_dir() -> Path:
+    """The folder read for published data (``$NASBENCH_PUBLISHED_DATA`` or the shipped copy)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        path = Path(env).expanduser()
+        if not (path / CHECKSUMS).is_file():
+            raise PublishedDataError(
+                f"{ENV_VAR}={env}: no {CHECKSUMS} there; point it at a folder written by "
+                f"`python -m nasbench.published.convert ORIGINALS --out FOLDER`, or unset it to use "
+                f"the data shipped with the package"
+            )
+        return path
+    path = _shipped_dir()
+    if path is None:
+        raise PublishedDataError(
+            "the published data shipped with nasbench is missing (no data/SHA256SUMS in the checkout "
+            "and no nasbench_data package installed); reinstall the package, or set "
+            f"{ENV_VAR} to a folder written by `python -m nasbench.published.convert`"
+        )
+    return path
+
+
+def read_checksums(folder: Path) -> dict[str, str]:
+    """``relative path -> sha256`` from ``folder/SHA256SUMS`` (``sha256sum`` format)."""
+    out = {}
+    for line in (folder / CHECKSUMS).read_text().splitlines():
+        if line.strip():
+            digest, _, name = line.partition("  ")
+            out[name.strip()] = digest.strip()
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def published_file(relative: str) -> Path:
+    """Path of published file ``relative`` (e.g. ``"nb201/nats_test_acc_200.csv.gz"``), verified
+    against the checksum list; PublishedDataError names the file when it is absent or differs."""
+    folder = data_dir()
+    sums = read_checksums(folder)
+    path = folder / relative
+    if relative not in sums:
+        raise PublishedDataError(
+            f"{path}: not in the checksum list {folder / CHECKSUMS}; the data folder is incomplete "
+            f"or older than this code (listed: {', '.join(sorted(sums))})"
+        )
+    if not path.is_file():
+        raise PublishedDataError(f"published data file {path} is missing; reinstall the package or regenerate "
+                                 f"the folder with `python -m nasbench.published.convert`")
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if _VERIFIED.get(key) != sums[relative]:
+        actual = sha256_of(path)
+        if actual != sums[relative]:
+            raise PublishedDataError(
+                f"published data file {path} fails its checksum (sha256 {actual[:16]}..., expected "
+                f"{sums[relative][:16]}... in {folder / CHECKSUMS}); restore it from the repository "
+                f"(`git checkout -- data/`) or regenerate it with `python -m nasbench.published.convert`"
+            )
+        _VERIFIED[key] = actual
+    return path
+
+
+def provenance(relative: str) -> dict:
+    """The ``sources.json`` entry of a published file: source, commit, original sha256, licence."""
+    folder = data_dir()
+    entries = json.loads((folder / SOURCES).read_text())
+    try:
+        return entries[relative]
+    except KeyError:
+        raise PublishedDataError(f"{folder / SOURCES} has no entry for '{relative}'") from None
+
+
+__all__ = ["ENV_VAR", "data_dir", "provenance", "published_file", "read_checksums", "sha256_of"]
