@@ -436,7 +436,7 @@ def run_mo_preset(preset: MOPreset, out_dir: Path, *, seeds: int | None = None, 
 
     specs = mo_specs(preset, seeds)
     runs_dir = Path(out_dir) / "runs"
-    outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress)
+    outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress, label=preset.name)
     if outcome.failed:
         raise PresetError(f"{outcome.failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
     return write_mo_report(*collect_mo(preset, specs, runs_dir), Path(out_dir))

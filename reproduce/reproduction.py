@@ -164,7 +164,7 @@ def run_preset(
 
     specs = preset_specs(preset, seeds)
     runs_dir = Path(out_dir) / "runs"
-    outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress)
+    outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress, label=preset.name)
     if outcome.failed:
         raise PresetError(f"{outcome.failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
     meta, finals, curves = collect(preset, specs, runs_dir)
@@ -184,25 +184,22 @@ def run_predictor_preset(
     depend on it). Not resumable: a rerun recomputes every trial.
     """
     import os
-    import sys
 
     import pandas as pd
 
     from nasbench.atomic import atomic_path
     from predictors.evaluation import COLUMNS, evaluate_predictors
+    from reproduce.progress import stage_progress
 
     n = preset.trials if trials is None else trials
     jobs = jobs or os.cpu_count() or 1
 
-    def show(done, total):
-        if progress:
-            print(f"\rtrial {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    rows = evaluate_predictors(
-        preset.benchmark, list(preset.predictors), train_sizes=preset.train_sizes, n_test=preset.test_size, trials=n,
-        encoding=preset.encoding, metric=preset.metric, fidelity=preset.fidelity, seed=preset.seed, jobs=min(jobs, n),
-        progress=show,
-    )
+    with stage_progress(n, preset.name, quiet=not progress, unit="trials", defer=True) as bar:
+        rows = evaluate_predictors(
+            preset.benchmark, list(preset.predictors), train_sizes=preset.train_sizes, n_test=preset.test_size,
+            trials=n, encoding=preset.encoding, metric=preset.metric, fidelity=preset.fidelity, seed=preset.seed,
+            jobs=min(jobs, n), progress=bar.callback,
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))

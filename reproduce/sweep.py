@@ -11,7 +11,10 @@
   the parent writes it on a few threads), so a sweep killed at any point
   (even ``kill -9``) loses at most the runs in flight; the rerun completes the rest.
 - A run that raises is recorded as failed (``seed-XXXXX.error.json`` with the error) and
-  counted; it does not stop the sweep, and the next sweep retries it.
+  counted; it does not stop the sweep, and the next sweep retries it. When every run of the
+  sweep failed (none finished now or before), :func:`sweep` raises
+  :class:`~nasbench.errors.SweepFailedError` naming one error file: there is nothing to report.
+- Progress goes through :mod:`reproduce.progress` (a bar on a terminal, plain lines otherwise).
 - Before starting, every distinct configuration is checked by one in-process run with a
   one-query budget: a user mistake (unknown hyperparameter, bad signal or noise model) raises
   its :class:`~nasbench.errors.NasbenchError` at once instead of failing every seed. This
@@ -31,9 +34,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Iterator, Literal, Sequence
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, SweepFailedError
 from nasbench.executors import Job, check_executor, execute
 from reproduce import results
+from reproduce.progress import resolve_mode, say, stage_progress
 from strategies.runner import RunSpec, run_one
 
 try:  # POSIX advisory locks; elsewhere sweeps are simply not guarded against each other
@@ -67,49 +71,6 @@ class SweepSummary:
         tail = f", {self.failed} failed" if self.failed else ""
         return (f"{self.total} runs in {self.seconds:.1f} s: {self.done} new, {self.skipped} already done{tail}"
                 f" -> {self.out_dir}")
-
-
-class _Progress:
-    """``\\r[#####.....] 123/500 runs, 4.2 s`` on a stream, redrawn at most 10 times a second."""
-
-    width = 30
-
-    def __init__(self, total: int, skipped: int, stream: IO[str], enabled: bool):
-        self.total, self.skipped, self.stream, self.enabled = total, skipped, stream, enabled
-        self.start = time.perf_counter()
-        self._last = -1.0
-        self.drawn = False
-
-    def update(self, finished: int, failed: int, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if not force and now - self._last < 0.1:
-            return
-        self._last = now
-        count = self.skipped + finished
-        fill = int(self.width * count / self.total) if self.total else self.width
-        extra = f", {failed} failed" if failed else ""
-        self.stream.write(f"\r[{'#' * fill}{'.' * (self.width - fill)}] {count}/{self.total} runs, "
-                          f"{now - self.start:.1f} s{extra}")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _bar_enabled(progress: bool | str, stream: IO[str]) -> bool:
-    if progress in ("always", "force"):
-        return True
-    if progress is True:
-        isatty = getattr(stream, "isatty", None)
-        return bool(isatty and isatty())
-    if progress is False or progress is None:
-        return False
-    raise NasbenchError(f"progress must be True (when stderr is a terminal), 'always' or False, got {progress!r}")
 
 
 @contextmanager
@@ -179,29 +140,55 @@ def _settle(writes: dict[cf.Future, RunSpec], summary: SweepSummary, out: Path, 
             _record_failure(summary, out, spec, f"could not write its result: {type(exc).__name__}: {exc}", "")
 
 
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _check_all_failed(summary: SweepSummary) -> None:
+    """SweepFailedError when the sweep has runs and none of them finished, now or before."""
+    if not summary.total or summary.done or summary.skipped or not summary.failures:
+        return
+    spec, message = summary.failures[0]
+    err = SweepFailedError(
+        f"all {summary.failed} run(s) failed, none finished; nothing to report. First: seed {spec.seed} of "
+        f"{spec.strategy} on {spec.benchmark}: {_one_line(message)} (traceback in "
+        f"{results.error_path(summary.out_dir, spec)}). Fix the cause and rerun the same command: "
+        f"failed runs are retried"
+    )
+    err.summary = summary  # type: ignore[attr-defined]
+    raise err
+
+
 def sweep(
     specs: Sequence[RunSpec],
     out_dir: str | os.PathLike,
     executor: str = "local",
     workers: int | None = None,
-    progress: bool | Literal["always"] = True,
+    progress: bool | Literal["auto", "always", "bar", "lines", "quiet"] = True,
     *,
     chunksize: int | None = None,
     check: bool = True,
     stream: IO[str] | None = None,
+    label: str = "sweep",
 ) -> SweepSummary:
     """Run the specs that have no result under ``out_dir`` yet; returns what happened.
 
     ``executor``: ``local`` (processes), ``serial`` or ``ray``; ``workers``: processes or Ray
     CPUs (default: the available cores; not the simulated trainers of ``RunSpec.workers``).
-    ``progress``: True draws a bar on stderr when it is a terminal, ``"always"`` draws it
-    anyway, False draws nothing; a drawn bar ends with a summary line.
+    ``progress`` (see :mod:`reproduce.progress`): True (``"auto"``) shows a bar on ``stream``
+    (default stderr) when it is a terminal and plain lines otherwise, ``"always"`` (``"bar"``)
+    a bar anyway, ``"lines"`` plain lines anyway, False (``"quiet"``) nothing; ``label``
+    starts each progress line (``run: 3600/3600 done in 67 s, 0 failed``).
     ``check``: first run every configuration with a one-query budget (see module docstring).
+
+    Raises :class:`~nasbench.errors.SweepFailedError` when there were runs to do and every one
+    failed (none finished in this call or before); partial failures are only counted
+    (``summary.failed``, ``summary.failures``) and retried by the next sweep.
     """
     start = time.perf_counter()
     check_executor(executor)
-    stream = stream if stream is not None else sys.stderr
-    bar_on = _bar_enabled(progress, stream)
+    mode = resolve_mode(progress, stream if stream is not None else sys.stderr)
     out = Path(out_dir)
     specs = list(specs)
     for spec in specs:
@@ -216,10 +203,8 @@ def sweep(
         dirs = sorted({results.run_dir(out, s) for s in todo})
         with _locked(dirs):
             results.clean_temp_files(dirs)
-            bar = _Progress(n_distinct, summary.skipped, stream, bar_on)
-            bar.update(0, 0, force=True)
-            writes: dict[cf.Future, RunSpec] = {}
-            try:
+            with stage_progress(n_distinct, label, done=summary.skipped, stream=stream, mode=mode) as bar:
+                writes: dict[cf.Future, RunSpec] = {}
                 with cf.ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="nasbench-write") as writer:
                     for res in execute([Job(run_and_encode, s) for s in todo], executor, workers, chunksize):
                         spec = todo[res.index]
@@ -228,14 +213,14 @@ def sweep(
                         else:
                             _record_failure(summary, out, spec, str(res.error), res.error.traceback)
                         _settle(writes, summary, out, wait=False)
-                        bar.update(summary.done + summary.failed, summary.failed)
+                        bar.goto(summary.skipped + summary.done + summary.failed, failed=summary.failed)
                     _settle(writes, summary, out, wait=True)
-                bar.update(summary.done + summary.failed, summary.failed, force=True)
-            finally:
-                bar.close()
+                bar.goto(summary.skipped + summary.done + summary.failed, failed=summary.failed)
+    else:
+        done_before = f"{n_distinct}/{n_distinct} runs already done, " if n_distinct else "no runs, "
+        say(label, f"{done_before}nothing to run", quiet=mode == "quiet", stream=stream)
     summary.seconds = time.perf_counter() - start
-    if bar_on:
-        print(f"sweep: {summary.line()}", file=stream, flush=True)
+    _check_all_failed(summary)
     return summary
 
 

@@ -212,6 +212,8 @@ def test_a_configuration_mistake_stops_the_sweep_before_any_run(tmp_path):
 
 
 def test_progress_bar_and_summary_line():
+    """Forced bar (tqdm, cleared at the end) and plain lines on a non-terminal; both end with the
+    same summary line. More in tests/test_progress.py."""
     runs = make_specs(3, budget="5q")
     import tempfile
 
@@ -219,10 +221,14 @@ def test_progress_bar_and_summary_line():
         forced = io.StringIO()
         sweep(runs, d, executor="serial", progress="always", stream=forced)
         text = forced.getvalue()
-        assert "\r[" in text and "3/3 runs" in text and "3 new, 0 already done" in text
-        quiet = io.StringIO()  # not a terminal: no bar, no summary
-        sweep(runs, d, executor="serial", progress=True, stream=quiet)
-        assert quiet.getvalue() == ""
+        assert "\r" in text and "3/3" in text
+        assert text.splitlines()[-1].startswith("sweep: 3/3 done in ") and text.endswith(", 0 failed\n")
+        log = io.StringIO()  # not a terminal: whole lines, no carriage return
+        sweep(runs, d, executor="serial", progress=True, stream=log)
+        assert log.getvalue() == "sweep: 3/3 runs already done, nothing to run\n"
+        silent = io.StringIO()
+        sweep(runs, d, executor="serial", progress=False, stream=silent)
+        assert silent.getvalue() == ""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX flock")
@@ -256,3 +262,55 @@ def test_result_files_without_newer_optional_fields_still_count(tmp_path):
     path.write_text(json.dumps(doc))
     assert is_finished(tmp_path, spec)
     assert read_run(path)[0] == spec
+
+
+def always_failing_run_one(spec: RunSpec) -> Trajectory:
+    """run_one with a bug that hits every seed (not a user mistake: the one-query check lets it pass)."""
+    raise RuntimeError(f"boom on seed {spec.seed}\n  second line of the message")
+
+
+def test_a_sweep_in_which_every_run_failed_is_an_error(tmp_path, monkeypatch):
+    import reproduce.sweep as sw
+    from nasbench.errors import NasbenchError, SweepFailedError
+
+    runs = make_specs(3, budget="5q")
+    monkeypatch.setattr(sw, "run_one", always_failing_run_one)
+    with pytest.raises(SweepFailedError) as info:
+        sweep(runs, tmp_path, executor="serial", progress=False)
+    err = info.value
+    assert isinstance(err, NasbenchError)
+    message = str(err)
+    assert "\n" not in message and "all 3 run(s) failed" in message
+    assert str(results.error_path(tmp_path, runs[0])) in message and "rerun" in message
+    assert "RuntimeError: boom on seed 0" in message
+    assert err.summary.failed == 3 and err.summary.done == 0
+    for spec in runs:
+        assert results.error_path(tmp_path, spec).is_file()
+    # the rerun (bug fixed) retries every failed run
+    monkeypatch.setattr(sw, "run_one", run_one)
+    again = sweep(runs, tmp_path, executor="serial", progress=False)
+    assert (again.done, again.failed) == (3, 0)
+
+
+def test_a_sweep_whose_failed_runs_had_finished_siblings_is_not_an_error(tmp_path, monkeypatch):
+    """Only the failures are new in this call, but runs finished before count: a warning, not an error."""
+    import reproduce.sweep as sw
+
+    runs = make_specs(3, budget="5q")
+    sweep(runs[:1], tmp_path, executor="serial", progress=False)
+    monkeypatch.setattr(sw, "run_one", always_failing_run_one)
+    summary = sweep(runs, tmp_path, executor="serial", progress=False)
+    assert (summary.done, summary.skipped, summary.failed) == (0, 1, 2)
+
+
+def test_one_of_two_runs_failing_returns_normally(tmp_path, monkeypatch):
+    import reproduce.sweep as sw
+
+    def second_fails(spec):
+        if spec.seed == 1 and spec.budget != "1q":
+            raise RuntimeError("boom")
+        return run_one(spec)
+
+    monkeypatch.setattr(sw, "run_one", second_fails)
+    summary = sweep(make_specs(2, budget="5q"), tmp_path, executor="serial", progress=False)
+    assert (summary.done, summary.failed) == (1, 1)

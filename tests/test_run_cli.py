@@ -161,3 +161,49 @@ def test_kill_minus_9_then_rerun_leaves_every_result_once(tmp_path):
     for seed in (0, n // 2, n - 1):
         spec, traj = specs[seed]
         assert traj.equals(run_one(spec))
+
+
+# ----- failed runs -----------------------------------------------------------------------------
+def _fail_every_run(spec):
+    raise RuntimeError(f"simulated bug on seed {spec.seed}")
+
+
+def _fail_seed_1(spec):
+    if spec.seed == 1 and spec.budget != "1q":
+        raise RuntimeError("simulated bug on seed 1")
+    return run_one(spec)
+
+
+FAILING = ["run", "--benchmark", "nbgraph/cora", "--strategy", "rs", "--seeds", "0:2", "--budget", "5q",
+           "--executor", "serial"]
+
+
+def test_every_run_failed_is_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
+    import reproduce.sweep as sw
+    from reproduce.results import error_path
+
+    monkeypatch.setattr(sw, "run_one", _fail_every_run)
+    assert main([*FAILING, "--quiet", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("nasbench: error: all 2 run(s) failed"), err
+    spec = RunSpec("nbgraph/cora", "rs", 0, "5q")
+    assert str(error_path(tmp_path, spec)) in err[0] and "simulated bug on seed 0" in err[0]
+    # with progress, the error is still one whole line of its own, the last one
+    assert main([*FAILING, "--out", str(tmp_path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("nasbench: error: all 2 run(s) failed")
+    assert all(line.startswith("run: ") for line in lines[:-1]) and lines[-2].endswith(", 2 failed")
+
+
+def test_some_runs_failed_is_a_warning_and_exit_1(tmp_path, capsys, monkeypatch):
+    import reproduce.sweep as sw
+
+    monkeypatch.setattr(sw, "run_one", _fail_seed_1)
+    assert main([*FAILING, "--quiet", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("nasbench: warning: 1 of 2 runs failed"), err
+    assert "1 new, 0 already done, 1 failed" in captured.out
+    monkeypatch.setattr(sw, "run_one", run_one)
+    assert main([*FAILING, "--quiet", "--out", str(tmp_path)]) == 0  # the rerun retries it
+    assert "1 new, 1 already done, 0 failed" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import numpy as np
 
 import nasbench
 from nasbench.benchmark import Benchmark
+from reproduce.progress import stage_progress
 
 
 def _num(x: float) -> float | None:
@@ -173,10 +174,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     names = nasbench.benchmark_names() if args.name == "all" else [args.name]
     for name in names:
         nasbench.get_info(name)
-    for name in names:
-        path = nasbench.build_table(name)
-        with nasbench.Table(path) as table:
-            print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path}")
+    with stage_progress(len(names), "import", args.quiet, unit="tables") as progress:
+        for name in names:
+            path = nasbench.build_table(name)
+            with nasbench.Table(path) as table:
+                print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path}", flush=True)
+            progress.update(note=name)
     return 0
 
 
@@ -196,4 +199,5 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_query)
     p = sub.add_parser("import", help="build a benchmark's table now (NAME or 'all')")
     p.add_argument("name")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_import)

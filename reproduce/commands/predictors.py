@@ -8,12 +8,12 @@ Writes ``results.csv`` (one row per trial, predictor and train size), ``summary.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from nasbench.atomic import atomic_path
 from nasbench.errors import NasbenchError
 from reproduce.commands.run import split_names as _names
+from reproduce.progress import stage_progress
 
 
 def _sizes(text: str) -> list[int]:
@@ -45,13 +45,10 @@ def cmd_predictors(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    def progress(done, total):
-        if not args.quiet:
-            print(f"\rtrial {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    rows = evaluate_predictors(args.benchmark, names, train_sizes=sizes, n_test=args.n_test, trials=args.trials,
-                               encoding=args.encoding, metric=metric, fidelity=fidelity, seed=args.seed,
-                               progress=progress, jobs=args.jobs)
+    with stage_progress(args.trials, "predictors", args.quiet, unit="trials", defer=True) as progress:
+        rows = evaluate_predictors(args.benchmark, names, train_sizes=sizes, n_test=args.n_test, trials=args.trials,
+                                   encoding=args.encoding, metric=metric, fidelity=fidelity, seed=args.seed,
+                                   progress=progress.callback, jobs=args.jobs)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     summary = summarize(frame)
     with atomic_path(out / "results.csv") as tmp:

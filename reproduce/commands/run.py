@@ -169,12 +169,17 @@ def summarise(specs: Sequence[RunSpec], out_dir: Path) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run every (benchmark, strategy, seed) that has no result yet; print a summary."""
+    """Run every (benchmark, strategy, seed) that has no result yet; print a summary.
+
+    Progress on stderr (a bar on a terminal, plain lines otherwise; none with ``--quiet``).
+    Some runs failed: a warning on stderr and exit 1; every run failed: SweepFailedError (exit 2).
+    """
     from reproduce.sweep import sweep
 
     specs = build_specs(args)
     out_dir = Path(args.out)
-    summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs, progress=True)
+    summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs,
+                    progress=not getattr(args, "quiet", False), label="run")
     print(f"results in {out_dir}/ ({summary.total} runs: {summary.done} new, {summary.skipped} already done, "
           f"{summary.failed} failed; {summary.seconds:.1f} s)")
     for line in summarise(specs, out_dir):
@@ -183,8 +188,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from reproduce.results import error_path
 
         spec, message = summary.failures[0]
-        print(f"nasbench: {summary.failed} run(s) failed, e.g. seed {spec.seed} of {spec.strategy} on {spec.benchmark}: "
-              f"{message} (details: {error_path(out_dir, spec)}); rerun the same command to retry", file=sys.stderr)
+        print(f"nasbench: warning: {summary.failed} of {summary.total} runs failed, e.g. seed {spec.seed} of "
+              f"{spec.strategy} on {spec.benchmark}: "
+              f"{' '.join(message.split())} (details: {error_path(out_dir, spec)}); rerun the same command to retry",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -209,4 +216,5 @@ def add_parsers(sub) -> None:
     p.add_argument("--jobs", type=int, help="processes (or Ray CPUs) to use (default: the available cores)")
     p.add_argument("--hp", nargs="+", action="append", metavar="KEY=VALUE", help=f"hyperparameter: {HP_FORM}")
     p.add_argument("--out", required=True, help="results folder (created; rerun to resume)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_run)
