@@ -8,23 +8,29 @@ This package imports none of ``strategies``, ``predictors`` or ``reproduce``.
 """
 from __future__ import annotations
 
-from nasbench.benchmark import Benchmark, build_table, load, table_path
+from nasbench.benchmark import Benchmark, build_table, check_name, load, table_path, user_table_names
 from nasbench.catalog import benchmark_names, get_info
 from nasbench.errors import NasbenchError
+from nasbench.evaluator import Evaluator, Reporter, Signal
 from nasbench.spaces import SearchSpace, get_space, space_names
 from nasbench.table import Table
 
 __all__ = [
     "Benchmark",
+    "Evaluator",
     "NasbenchError",
+    "Reporter",
+    "Signal",
     "SearchSpace",
     "Table",
     "benchmark_names",
     "build_table",
+    "check_name",
     "get_info",
     "get_space",
     "load",
     "space_names",
     "table_path",
+    "user_table_names",
 ]
 __version__ = "0.1.0"

@@ -63,6 +63,30 @@ def _report_vectors(preset: Preset) -> dict[str, dict[str, np.ndarray]]:
     return vectors
 
 
+def _id_translator(search: str, target: str):
+    """``search id -> target id`` (-1 when the target table lacks the architecture). Identity
+    between the full tables of one space; through the architecture string when either side is a
+    user table over part of the space (its ids are its own rows)."""
+    from nasbench.errors import InvalidArchitectureError
+    from nasbench.spaces.subset import SubsetSpace
+
+    source, dest = nasbench.load(search), nasbench.load(target)
+    if search == target or (not isinstance(source.space, SubsetSpace) and not isinstance(dest.space, SubsetSpace)
+                            and source.space.size == dest.space.size):
+        return lambda arch: arch
+    cache: dict[int, int] = {}
+
+    def translate(arch: int) -> int:
+        if arch not in cache:
+            try:
+                cache[arch] = dest.arch_id(source.space.to_str(arch))
+            except InvalidArchitectureError:
+                cache[arch] = -1
+        return cache[arch]
+
+    return translate
+
+
 def _change_points(traj: Trajectory) -> np.ndarray:
     """Rows where the incumbent changes, plus the last row (enough for step-function curves)."""
     inc = traj["incumbent"]
@@ -80,6 +104,7 @@ def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path):
     labels = {(s.name, tuple(sorted(s.hyperparameters.items()))): s.label for s in preset.strategies}
     budgets = [Budget.parse(b) for b in preset.budgets]
     finals, curves, protocol = [], [], None
+    translators = {(b, t): _id_translator(b, t) for b in preset.search_benchmarks for t in preset.report_targets(b)}
     for spec in specs:
         run_spec, traj = read_run(result_path(runs_dir, spec))
         protocol = protocol or traj.protocol
@@ -88,9 +113,10 @@ def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path):
             row = _checkpoint_row(traj, budget)
             inc = int(traj["incumbent"][row]) if row >= 0 else -1
             for target in preset.report_targets(spec.benchmark):
+                arch = translators[(spec.benchmark, target)](inc) if inc >= 0 else -1
                 for metric, _ in preset.metrics:
                     vec = vectors[target][metric]
-                    value = float(vec[inc]) if inc >= 0 else math.nan
+                    value = float(vec[arch]) if arch >= 0 else math.nan
                     finals.append((label, str(budget), spec.seed, target, metric, value, float(np.nanmax(vec)) - value, spec.benchmark))
         keep = _change_points(traj)
         for i in keep:

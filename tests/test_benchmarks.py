@@ -108,3 +108,28 @@ def test_query_path_never_imports_recipes():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out.strip().replace("'", '"')) == []
+
+
+def test_one_string_fast_path_equals_the_checked_path():
+    """Benchmark.query(string) caches one value per raw NB-Graph input after the first call; the
+    answers must equal canonicalise-then-read for any raw string, and bad strings still raise."""
+    from nasbench.errors import InvalidArchitectureError
+    from nasbench.spaces.nbgraph import OPS
+
+    bench = nasbench.load("nbgraph/cora")
+    valid = bench.table.vector("valid_acc")
+    rng = np.random.default_rng(7)
+    texts = []
+    while len(texts) < 500:
+        ops = [OPS[k] for k in rng.integers(len(OPS), size=4)]
+        if set(ops) != {"skip"}:
+            texts.append(",".join(f"{o}@{int(rng.integers(i + 1))}" for i, o in enumerate(ops)))
+    for _ in range(2):  # first round fills the cache, second reads it
+        got = [bench.query(t, "valid_acc") for t in texts]
+        np.testing.assert_array_equal(got, valid[bench.space.from_strs(texts)].astype(float))
+    for _ in range(2):
+        with pytest.raises(InvalidArchitectureError, match="skip"):
+            bench.query("skip@0,skip@0,skip@0,skip@0", "valid_acc")
+        with pytest.raises(InvalidArchitectureError):
+            bench.query("gcn@0,gin@9,fc@1,cheb@2", "valid_acc")
+    assert bench.query(" gcn@0, gin@0 ,fc@1,cheb@2", "valid_acc") == bench.query("gcn@0,gin@0,fc@1,cheb@2", "valid_acc")

@@ -404,6 +404,12 @@ class NBGraphSpace(SearchSpace):
         arch = self._raw_to_id.item(raw)  # the scalar hot path: no further call when valid
         return arch if arch >= 0 else self._id_of_raw(raw)
 
+    def raw_string_indexer(self) -> tuple[Callable[[str], int], np.ndarray]:
+        """``(string -> raw index, raw index -> id or -1)``: for callers that cache one value per
+        raw input (``Benchmark.query``'s one-string path); a raw index with id -1 names no
+        architecture (all four operations skip)."""
+        return self._raw_index_of_str, self._raw_to_id
+
     def from_strs(self, texts: Sequence[str]) -> np.ndarray:
         """Ids (int64) of many strings: parse each, then one vectorised table look-up."""
         raw = np.fromiter(

@@ -33,6 +33,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in nasbench.benchmark_names():
         info = nasbench.get_info(name)
         rows.append({"name": name, "built": nasbench.table_path(name).exists(), "space": info.space, "source": info.source})
+    for name in nasbench.user_table_names():
+        try:
+            with nasbench.Table(nasbench.table_path(name)) as table:
+                space, source = table.space_name, f"user table, {table.n_archs} archs ({nasbench.table_path(name)})"
+        except nasbench.NasbenchError as exc:
+            space, source = "?", f"unreadable user table: {exc}"
+        rows.append({"name": name, "built": True, "space": space, "source": source})
     if args.json:
         _emit({"benchmarks": rows}, True, "")
         return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.catalog import get_info
+from nasbench.benchmark import check_name
 from nasbench.errors import NasbenchError, one_of
 from nasbench.evaluator import Signal, parse_noise
 from nasbench.executors import EXECUTORS, check_executor
@@ -113,7 +113,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
     if not benchmarks or not strategies:
         raise NasbenchError("give at least one --benchmark and one --strategy (comma-separated for several)")
     for name in benchmarks:
-        get_info(name)
+        check_name(name)
     for name in strategies:
         get_spec(name)
     seeds = parse_seeds(args.seeds)
