@@ -6,8 +6,16 @@ Three executors share one contract, :func:`execute`:
   (:class:`concurrent.futures.ProcessPoolExecutor` with the **spawn** start method);
 - ``serial``: in this process, one job after the other (debugging, tests);
 - ``ray``: the same jobs as Ray tasks (``num_cpus=1``, plus ``num_gpus`` when a job asks for
-  it); ``ray.init(num_cpus=workers)`` is called only when Ray is not initialised yet (and
-  shut down again at the end in that case). Ray is an optional extra: ``pip install ray``.
+  it). When Ray is not initialised yet: with ``RAY_ADDRESS`` set (``auto``, ``host:port`` or
+  ``ray://host:port``; the CLI's ``--ray-address`` sets it) it connects to that running cluster,
+  shipping this package's code and its published data to the workers as a Ray runtime
+  environment (``py_modules``), so nodes without the package installed can run jobs (tables are
+  then built on first use on each node, in ``NASBENCH_HOME`` when set, else ~/.cache/nasbench);
+  an unreachable cluster is an :class:`ExecutorError` saying what to do. Without ``RAY_ADDRESS``
+  it starts a private instance (``ray.init(num_cpus=workers)``). Either way it disconnects at
+  the end. Results are returned to the caller, which writes them: a node lost mid-sweep fails
+  its in-flight jobs (after Ray's own retries), nothing is half-written, and a resumable caller
+  redoes them on the next run. Ray is an optional extra: ``pip install ray``.
 
 Results come back **as they complete** (not in submission order) as :class:`JobResult`
 objects carrying the job's index, so a caller can write each one and update a progress bar
@@ -128,6 +136,16 @@ def auto_chunksize(n_jobs: int, workers: int) -> int:
 def ray_available() -> bool:
     """Whether the optional package ``ray`` is importable."""
     return importlib.util.find_spec("ray") is not None
+
+
+def use_ray_address(address: str | None, executor: str) -> None:
+    """Point the ``ray`` executor at a running cluster (sets ``RAY_ADDRESS``); refuses an address
+    given with another executor, which would silently ignore it."""
+    if not address:
+        return
+    if executor != "ray":
+        raise ExecutorError(f"--ray-address {address} needs --executor ray (got --executor {executor})")
+    os.environ["RAY_ADDRESS"] = address
 
 
 def check_executor(name: str) -> None:
@@ -281,12 +299,78 @@ def _local(chunks: list[list[tuple[int, Callable, Any]]], workers: int) -> Itera
     pool.shutdown(wait=True)
 
 
+#: the packages a Ray runtime environment ships to cluster workers (pure Python)
+_SHIPPED_PACKAGES = ("nasbench", "strategies", "predictors", "reproduce")
+
+
+def _runtime_env() -> dict:
+    """Ray runtime environment for a remote cluster: this harness's packages and its published
+    data (as the data-only package ``nasbench_data``), plus ``NASBENCH_HOME`` when set."""
+    import importlib
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from nasbench.published import data_dir
+
+    modules = []
+    for name in _SHIPPED_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            modules.append(str(Path(list(spec.submodule_search_locations)[0])))
+    staging = Path(tempfile.mkdtemp(prefix="nasbench-ray-")) / "nasbench_data"
+    shutil.copytree(data_dir(), staging, ignore=shutil.ignore_patterns("tables", "*.h5"))
+    modules.append(str(staging))
+    env: dict = {"py_modules": modules, "env_vars": {}}
+    if os.environ.get("NASBENCH_HOME"):
+        env["env_vars"]["NASBENCH_HOME"] = os.environ["NASBENCH_HOME"]
+    return env
+
+
+def _reachable(address: str, timeout: float = 3.0) -> str | None:
+    """None when ``host:port`` (or ``ray://host:port``) accepts a TCP connection, else why not.
+    ``auto`` is left to Ray (it reads the local cluster's address file). Ray itself retries an
+    unreachable address for minutes before giving up, hence this check first."""
+    import socket
+
+    target = address.split("://", 1)[-1]
+    if address == "auto" or ":" not in target:
+        return None
+    host, _, port = target.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return None
+    except (OSError, ValueError) as exc:
+        return f"{host}:{port} does not answer: {exc}"
+
+
+def _ray_connect(ray, workers: int) -> bool:
+    """Initialise Ray unless the caller did; True when this call did (and must shut it down)."""
+    if ray.is_initialized():
+        return False
+    address = os.environ.get("RAY_ADDRESS", "").strip()
+    if not address:
+        ray.init(num_cpus=workers, include_dashboard=False, logging_level="warning")
+        return True
+    hint = ("start one with `ray start --head` (then RAY_ADDRESS=auto), check the address, or unset "
+            "RAY_ADDRESS to run Ray on this machine only")
+    problem = _reachable(address)
+    if problem:
+        raise ExecutorError(f"cannot connect to the Ray cluster at RAY_ADDRESS={address} ({problem}); {hint}")
+    try:
+        ray.init(address=address, logging_level="warning", runtime_env=_runtime_env())
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - ConnectionError, RuntimeError... by Ray version
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExecutorError(
+            f"cannot connect to the Ray cluster at RAY_ADDRESS={address} ({first}); {hint}"
+        ) from None
+    return True
+
+
 def _ray(chunks: list[list[tuple[int, Callable, Any]]], jobs: list[Job], workers: int) -> Iterator[JobResult]:
     import ray  # optional extra; checked by execute()
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(num_cpus=workers, include_dashboard=False, logging_level="warning")
+    started_here = _ray_connect(ray, workers)
     pending: list = []
     try:
         remote = ray.remote(run_chunk)
@@ -303,7 +387,7 @@ def _ray(chunks: list[list[tuple[int, Callable, Any]]], jobs: list[Job], workers
             for ref in done:
                 try:
                     rows = ray.get(ref)
-                except Exception as exc:  # noqa: BLE001 - worker crash or (de)serialisation error
+                except Exception as exc:  # noqa: BLE001 - worker/node crash or (de)serialisation error
                     failure = _failure(exc)
                     rows = [(index, None, failure) for index, _, _ in refs[ref]]
                 for index, value, error in rows:
@@ -327,4 +411,5 @@ __all__ = [
     "execute",
     "ray_available",
     "run_chunk",
+    "use_ray_address",
 ]

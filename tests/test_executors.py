@@ -177,3 +177,57 @@ def test_sweep_on_ray_it_starts_itself_writes_the_same_files(tmp_path):
     assert not ray.is_initialized()  # started for this sweep, shut down after it
     for s in runs:
         assert result_path(tmp_path / "ray", s).read_bytes() == result_path(tmp_path / "serial", s).read_bytes()
+
+
+needs_ray = pytest.mark.skipif(not ray_available(), reason="ray is an optional extra (pip install 'nasbench-harness[ray]'); not installed")
+
+
+@pytest.mark.slow
+@needs_ray
+def test_sweep_on_a_two_node_cluster_equals_serial_and_a_lost_worker_is_redone(tmp_path, monkeypatch):
+    """A real multi-node cluster on one machine (ray.cluster_utils.Cluster), reached through
+    RAY_ADDRESS as a user's `ray start --head` cluster is: the code and the published data travel
+    in the runtime environment, results equal `serial` bit for bit, a worker that dies fails only
+    its job (as when a node is lost) and a rerun of the sweep redoes exactly the missing run."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from reproduce.results import error_path, result_path
+    from reproduce.sweep import sweep
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        runs = specs(4, budget="30q")
+        sweep(runs, tmp_path / "serial", executor="serial", progress=False)
+        monkeypatch.setenv("RAY_ADDRESS", cluster.address)
+        summary = sweep(runs, tmp_path / "ray", executor="ray", workers=2, progress=False)
+        assert summary.done == 4 and summary.failed == 0 and not ray.is_initialized()
+        for s in runs:
+            assert result_path(tmp_path / "ray", s).read_bytes() == result_path(tmp_path / "serial", s).read_bytes()
+        lost = list(execute([Job(square, 2), Job(die_on_three, 3), Job(square, 4)], "ray", chunksize=1))
+        by_index = {r.index: r for r in lost}
+        assert by_index[0].value == 4 and by_index[2].value == 16 and not by_index[1].ok
+        # a run lost mid-sweep leaves no result file, only its error record; the rerun redoes it
+        result_path(tmp_path / "ray", runs[2]).unlink()
+        again = sweep(runs, tmp_path / "ray", executor="ray", workers=2, progress=False)
+        assert again.done == 1 and not error_path(tmp_path / "ray", runs[2]).exists()
+        assert result_path(tmp_path / "ray", runs[2]).read_bytes() == result_path(tmp_path / "serial", runs[2]).read_bytes()
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
+
+
+@needs_ray
+def test_unreachable_cluster_is_a_typed_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    start = time.perf_counter()
+    with pytest.raises(ExecutorError, match=r"RAY_ADDRESS=127.0.0.1:1 .*does not answer.*ray start --head"):
+        list(execute([Job(square, 2)], "ray"))
+    assert time.perf_counter() - start < 30
+    proc = subprocess.run([sys.executable, "-m", "reproduce.cli", "run", "--benchmark", "nbgraph/cora", "--strategy", "rs",
+                           "--seeds", "0", "--budget", "5q", "--out", str(tmp_path / "x"), "--ray-address", "127.0.0.1:1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--ray-address 127.0.0.1:1 needs --executor ray" in proc.stderr

@@ -18,7 +18,7 @@ import numpy as np
 from nasbench.benchmark import check_name
 from nasbench.errors import NasbenchError, one_of
 from nasbench.evaluator import Signal, parse_noise
-from nasbench.executors import EXECUTORS, check_executor
+from nasbench.executors import EXECUTORS, check_executor, use_ray_address
 from strategies.base import StrategyError
 from strategies.loop import Budget
 from strategies.registry import get_spec
@@ -126,6 +126,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
     if args.jobs is not None and args.jobs < 1:
         raise NasbenchError(f"--jobs (processes) must be >= 1, got {args.jobs}")
     check_executor(args.executor)
+    use_ray_address(getattr(args, "ray_address", None), args.executor)
     hps = parse_hyperparameters([kv for group in args.hp or () for kv in group], strategies)
     return [
         RunSpec(benchmark=b, strategy=s, seed=seed, budget=budget, hyperparameters=hps[s],
@@ -213,6 +214,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--objectives", help="extra objectives for multi-objective strategies, e.g. 'latency_fpga:min'")
     p.add_argument("--executor", default="local", choices=EXECUTORS,
                    help="local (process pool, default), serial (in-process) or ray")
+    p.add_argument("--ray-address", help="with --executor ray: a running cluster (auto, host:port, ray://host:port); "
+                   "default: $RAY_ADDRESS, else a private Ray instance on this machine")
     p.add_argument("--jobs", type=int, help="processes (or Ray CPUs) to use (default: the available cores)")
     p.add_argument("--hp", nargs="+", action="append", metavar="KEY=VALUE", help=f"hyperparameter: {HP_FORM}")
     p.add_argument("--out", required=True, help="results folder (created; rerun to resume)")
