@@ -52,7 +52,10 @@ def evaluate_predictors(
     ``only_trials`` runs a subset of the trial indices ``0 .. trials-1``.
     """
     import nasbench
+    from predictors.registry import check_available
 
+    for name in predictors:
+        check_available(name)  # a missing extra is one typed error before any work
     if jobs > 1 and only_trials is None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

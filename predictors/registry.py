@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 
 from nasbench.errors import UnknownNameError, one_of
@@ -24,6 +25,8 @@ class PredictorSpec:
     #: Spearman the conformance suite requires on nb201/cifar10 valid_acc@200, 205 training archs
     spearman_floor: float = 0.5
     citation: str = ""
+    #: an optional package the predictor needs (its extra), e.g. "torch"
+    requires: str = ""
 
 
 _REGISTRY: dict[str, PredictorSpec] = {}
@@ -48,14 +51,16 @@ BUILTINS = [
     PredictorSpec("gp", "predictors.models:GPPredictor", "exact GP, exponentiated-Hamming kernel, ML-II",
                   has_std=True, citation="Rasmussen & Williams 2006; Hamming kernel: Oh et al. (COMBO), NeurIPS 2019"),
     PredictorSpec("mlp-ensemble", "predictors.nets:MLPEnsemblePredictor", "ensemble of 5 MLPs (3 x 64), std across members",
-                  stochastic=True, has_std=True, citation="Lakshminarayanan et al., NeurIPS 2017 (deep ensembles)"),
+                  stochastic=True, has_std=True, citation="Lakshminarayanan et al., NeurIPS 2017 (deep ensembles)",
+                  requires="torch"),
     PredictorSpec("bananas-ensemble", "predictors.nets:BananasEnsemblePredictor",
                   "BANANAS meta neural net: 5 MLPs of 10 x 20 on the path encoding",
                   encodings=("path", "onehot"), stochastic=True, has_std=True,
-                  citation="White, Neiswanger & Savani, BANANAS, AAAI 2021 (naszilla/bananas MetaNeuralnet defaults)"),
+                  citation="White, Neiswanger & Savani, BANANAS, AAAI 2021 (naszilla/bananas MetaNeuralnet defaults)",
+                  requires="torch"),
     PredictorSpec("gcn", "predictors.nets:GCNPredictor", "bidirectional GCN on the cell graph (nb201: line graph)",
                   encodings=("graph",), stochastic=True,
-                  citation="Kipf & Welling, ICLR 2017; Wen et al. (Neural Predictor), ECCV 2020"),
+                  citation="Kipf & Welling, ICLR 2017; Wen et al. (Neural Predictor), ECCV 2020", requires="torch"),
 ]
 
 
@@ -72,8 +77,19 @@ def get_spec(name: str) -> PredictorSpec:
         raise UnknownNameError(f"unknown predictor '{name}'; known: {one_of(predictor_names())}") from None
 
 
+def check_available(name: str) -> PredictorSpec:
+    """The spec of ``name``; PredictorError naming the extra to install when its package is absent."""
+    spec = get_spec(name)
+    if spec.requires and importlib.util.find_spec(spec.requires) is None:
+        raise PredictorError(
+            f"predictor '{name}' needs the optional package '{spec.requires}': "
+            f"pip install 'nasbench-harness[{spec.requires}]' (CPU build: pip install torch==2.13.0 first)"
+        )
+    return spec
+
+
 def predictor_class(name: str) -> type[Predictor]:
-    module, cls = get_spec(name).factory.split(":")
+    module, cls = check_available(name).factory.split(":")
     return getattr(importlib.import_module(module), cls)
 
 
