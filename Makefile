@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make main   -> builds the venv and runs the main job: the nbgraph-search preset (9 NAS-Bench-Graph
 #                  datasets x rs/re/reinforce/rl-controller x 100 seeds, 40 and 500 queries) with
-#                  tables and plots in results/nbgraph-search/
+#                  tables, plots and report.html (one offline page) in results/nbgraph-search/
 #   make test   -> builds the venv and runs the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml setup.py
 setup: $(STAMP)
 
 main: $(STAMP)
-	$(BIN)/nasbench reproduce nbgraph-search --seeds 100 --out results/nbgraph-search
+	$(BIN)/nasbench reproduce nbgraph-search --seeds 100 --out results/nbgraph-search --html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -63,10 +63,6 @@ class TestSplitAccessError(NasbenchError):
     __test__ = False  # not a pytest test class
 
 
-class BudgetExhaustedError(NasbenchError):
-    """A query past the evaluator's budget."""
-
-
 class SearchSpaceExhaustedError(NasbenchError):
     """A finite search space has no architecture left to propose."""
 

@@ -18,7 +18,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    from reproduce.commands import bench, live, predictors, reproduce, run
+    from reproduce.commands import analyze, bench, live, predictors, reproduce, run
 
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_parsers(sub)
     predictors.add_parsers(sub)
     live.add_parsers(sub)
+    analyze.add_parsers(sub)
     return parser
 
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the exact command, for command.json
     try:
         return int(args.func(args) or 0)
     except NasbenchError as exc:

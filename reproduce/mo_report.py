@@ -35,7 +35,7 @@ from nasbench.atomic import write_text_atomic
 from reproduce import plots
 from reproduce.presets import MOPreset
 from reproduce.report import fmt_pm, jsonable, latex_cell, latex_escape
-from reproduce.results import read_run, result_path
+from reproduce.results import ResultFileError, read_run, result_path
 from strategies.loop import Budget
 from strategies.runner import RunSpec
 
@@ -100,12 +100,15 @@ def _change_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.union1d(np.flatnonzero(changed), [len(a) - 1])
 
 
-def collect_mo(preset: MOPreset, specs: list[RunSpec], runs_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
+def collect_mo(preset: MOPreset, specs: list[RunSpec], runs_dir: Path, *,
+               missing: list[RunSpec] | None = None) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
     """(meta, finals, curves, fronts) for :func:`write_mo_report`.
 
     ``finals``: strategy, device, budget, seed, split, regret (x100). ``curves``: strategy,
     device, seed, queries, valid, test (regret x100 at each change). ``fronts``: per device the
     true test front and, per strategy, the attained front of its median-hypervolume seed.
+    A run without a readable result file raises ResultFileError, or is appended to ``missing``
+    (when given) and left out.
     """
     labels = {(s.name, tuple(sorted(s.hyperparameters.items()))): s.label for s in preset.strategies}
     device_of = {preset.objectives(d): d for d in preset.devices}
@@ -113,7 +116,13 @@ def collect_mo(preset: MOPreset, specs: list[RunSpec], runs_dir: Path) -> tuple[
     final_budget = str(max(budgets, key=lambda b: b.amount))
     finals, curves, sets, protocol = [], [], {}, None
     for spec in specs:
-        _, traj = read_run(result_path(runs_dir, spec))
+        try:
+            _, traj = read_run(result_path(runs_dir, spec))
+        except ResultFileError:
+            if missing is None:
+                raise
+            missing.append(spec)
+            continue
         protocol = protocol or traj.protocol
         label = labels[(spec.strategy, tuple(sorted(spec.hyperparameters.items())))]
         device = device_of[tuple(spec.objectives)]
@@ -429,23 +438,43 @@ def write_mo_report(meta: dict, finals: pd.DataFrame, curves: pd.DataFrame, fron
 
 
 def run_mo_preset(preset: MOPreset, out_dir: Path, *, seeds: int | None = None, executor: str = "local",
-                  jobs: int | None = None, progress: bool = True) -> dict:
+                  jobs: int | None = None, progress: bool = True, html: bool = False) -> dict:
     """Sweep the preset's runs (resumably, ``out_dir/runs``) and write the report; returns the summary."""
-    from reproduce.presets import PresetError
     from reproduce.sweep import sweep
 
     specs = mo_specs(preset, seeds)
     runs_dir = Path(out_dir) / "runs"
     outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress, label=preset.name)
-    if outcome.failed:
-        raise PresetError(f"{outcome.failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
-    return write_mo_report(*collect_mo(preset, specs, runs_dir), Path(out_dir))
+    return _report_mo(preset, specs, Path(out_dir), html=html, failed=outcome.failed)
 
 
-def redraw_mo(preset: MOPreset, out_dir: Path, seeds: int) -> dict:
+def _report_mo(preset: MOPreset, specs: list[RunSpec], out_dir: Path, *, html: bool, failed: int = 0) -> dict:
+    """The report of stored runs; with ``html`` also ``report.html`` (written, listing the failed
+    runs, before PresetError when some runs have no result)."""
+    from reproduce.presets import PresetError
+
+    runs_dir = out_dir / "runs"
+    if failed and not html:
+        raise PresetError(f"{failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
+    missing: list[RunSpec] | None = [] if html else None
+    collected = collect_mo(preset, specs, runs_dir, missing=missing)
+    if missing:
+        from reproduce.html_report import write_mo_html
+
+        page = write_mo_html(out_dir, preset, specs, *collected, missing=missing)
+        raise PresetError(f"{len(missing)} run(s) of preset '{preset.name}' failed or have no result; {page} lists them "
+                          f"with their reasons (see the *.error.json files under {runs_dir}); rerun to retry them")
+    summary = write_mo_report(*collected, out_dir)
+    if html:
+        from reproduce.html_report import write_mo_html
+
+        write_mo_html(out_dir, preset, specs, *collected)
+    return summary
+
+
+def redraw_mo(preset: MOPreset, out_dir: Path, seeds: int, *, html: bool = False) -> dict:
     """``nasbench report DIR`` for a multiobjective preset: tables and figures from the stored runs."""
-    specs = mo_specs(preset, seeds)
-    return write_mo_report(*collect_mo(preset, specs, Path(out_dir) / "runs"), Path(out_dir))
+    return _report_mo(preset, mo_specs(preset, seeds), Path(out_dir), html=html)
 
 
 __all__ = ["collect_mo", "mo_specs", "redraw_mo", "run_mo_preset", "write_mo_report"]

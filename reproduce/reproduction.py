@@ -23,7 +23,7 @@ import numpy as np
 import nasbench
 from nasbench.errors import MissingMetricError
 from reproduce.presets import MOPreset, PredictorPreset, Preset, PresetError
-from reproduce.results import read_run, result_path
+from reproduce.results import ResultFileError, read_run, result_path
 from strategies.loop import Budget, Trajectory
 from strategies.runner import RunSpec
 
@@ -96,8 +96,12 @@ def _change_points(traj: Trajectory) -> np.ndarray:
     return np.union1d(keep, [len(inc) - 1])
 
 
-def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path):
-    """(meta, finals, curves) for :func:`reproduce.report.write_report`."""
+def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path, *, missing: list[RunSpec] | None = None):
+    """(meta, finals, curves) for :func:`reproduce.report.write_report`.
+
+    A run without a readable result file raises ResultFileError, or, when a ``missing`` list is
+    given, is appended to it and left out (``report.html`` lists such runs as failed).
+    """
     import pandas as pd
 
     vectors = _report_vectors(preset)
@@ -106,7 +110,13 @@ def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path):
     finals, curves, protocol = [], [], None
     translators = {(b, t): _id_translator(b, t) for b in preset.search_benchmarks for t in preset.report_targets(b)}
     for spec in specs:
-        run_spec, traj = read_run(result_path(runs_dir, spec))
+        try:
+            run_spec, traj = read_run(result_path(runs_dir, spec))
+        except ResultFileError:
+            if missing is None:
+                raise
+            missing.append(spec)
+            continue
         protocol = protocol or traj.protocol
         label = labels[(spec.strategy, tuple(sorted(spec.hyperparameters.items())))]
         for budget in budgets:
@@ -176,25 +186,54 @@ def run_preset(
     executor: str = "local",
     jobs: int | None = None,
     progress: bool = True,
+    html: bool = False,
 ) -> dict:
-    """Sweep the preset's runs (resumably) and write the report into ``out_dir``; returns the summary."""
+    """Sweep the preset's runs (resumably) and write the report into ``out_dir``; returns the summary.
+
+    ``html``: also write ``report.html`` (:mod:`reproduce.html_report`); when some runs failed it
+    is written from the finished runs, listing the failed ones, before PresetError is raised.
+    """
     if isinstance(preset, PredictorPreset):
         return run_predictor_preset(preset, Path(out_dir), trials=seeds, jobs=1 if executor == "serial" else jobs,
-                                    progress=progress)
+                                    progress=progress, html=html)
     if isinstance(preset, MOPreset):
         from reproduce.mo_report import run_mo_preset
 
-        return run_mo_preset(preset, Path(out_dir), seeds=seeds, executor=executor, jobs=jobs, progress=progress)
-    from reproduce.report import write_report
+        return run_mo_preset(preset, Path(out_dir), seeds=seeds, executor=executor, jobs=jobs, progress=progress,
+                             html=html)
     from reproduce.sweep import sweep
 
     specs = preset_specs(preset, seeds)
     runs_dir = Path(out_dir) / "runs"
     outcome = sweep(specs, runs_dir, executor=executor, workers=jobs, progress=progress, label=preset.name)
-    if outcome.failed:
-        raise PresetError(f"{outcome.failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
-    meta, finals, curves = collect(preset, specs, runs_dir)
-    return write_report(meta, finals, curves, Path(out_dir))
+    return report_search(preset, specs, Path(out_dir), html=html, failed=outcome.failed)
+
+
+def report_search(preset: Preset, specs: list[RunSpec], out_dir: Path, *, html: bool = False, failed: int = 0) -> dict:
+    """Tables, plots and summary.json of a search preset's stored runs (and ``report.html``).
+
+    Runs without a result file: PresetError (the other outputs are not written); with ``html``
+    the page is written first from the finished runs and lists the failed ones with their reasons.
+    """
+    from reproduce.report import write_report
+
+    runs_dir = out_dir / "runs"
+    missing: list[RunSpec] | None = [] if html else None
+    if failed and not html:
+        raise PresetError(f"{failed} run(s) of preset '{preset.name}' failed; see the *.error.json files under {runs_dir} and rerun")
+    meta, finals, curves = collect(preset, specs, runs_dir, missing=missing)
+    if missing:
+        from reproduce.html_report import write_search_html
+
+        page = write_search_html(out_dir, preset, specs, meta, finals, curves, missing=missing)
+        raise PresetError(f"{len(missing)} run(s) of preset '{preset.name}' failed or have no result; {page} lists them "
+                          f"with their reasons (see the *.error.json files under {runs_dir}); rerun to retry them")
+    summary = write_report(meta, finals, curves, out_dir)
+    if html:
+        from reproduce.html_report import write_search_html
+
+        write_search_html(out_dir, preset, specs, meta, finals, curves, summary=summary)
+    return summary
 
 
 # ----- predictor-evaluation presets ---------------------------------------------------------------
@@ -203,6 +242,7 @@ PREDICTOR_RESULTS = "results.csv"
 
 def run_predictor_preset(
     preset: PredictorPreset, out_dir: Path, *, trials: int | None = None, jobs: int | None = None, progress: bool = True,
+    html: bool = False,
 ) -> dict:
     """Run the predictor evaluation protocol of ``preset`` and write its report; returns the summary.
 
@@ -231,7 +271,12 @@ def run_predictor_preset(
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     with atomic_path(out_dir / PREDICTOR_RESULTS) as tmp:
         frame.to_csv(tmp, index=False)
-    return write_predictor_report(preset, frame, out_dir)
+    doc = write_predictor_report(preset, frame, out_dir)
+    if html:
+        from reproduce.html_report import write_predictor_html
+
+        write_predictor_html(out_dir, preset, frame, doc)
+    return doc
 
 
 def write_predictor_report(preset: PredictorPreset, frame, out_dir: Path) -> dict:

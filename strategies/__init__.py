@@ -4,7 +4,7 @@ Importing this package registers every built-in strategy (lazily: modules import
 """
 from __future__ import annotations
 
-from strategies.base import Strategy, StrategySpec, Trial
+from strategies.base import Strategy, StrategyError, StrategySpec, Trial, TrialContractError, TrialState
 from strategies.builtin import register_builtins
 from strategies.loop import Budget, Trajectory, run_search
 from strategies.registry import get_spec, make_strategy, strategy_class, strategy_names
@@ -14,9 +14,12 @@ register_builtins()
 __all__ = [
     "Budget",
     "Strategy",
+    "StrategyError",
     "StrategySpec",
     "Trajectory",
     "Trial",
+    "TrialContractError",
+    "TrialState",
     "get_spec",
     "make_strategy",
     "run_search",

@@ -19,7 +19,7 @@ from nasbench.errors import SearchSpaceExhaustedError
 from nasbench.spaces import SearchSpace
 from predictors import ArchEncoder, default_encoding, make_predictor
 from strategies.base import Strategy, StrategyError, Trial
-from strategies.evolution import _check_int
+from strategies.validation import check_choice, check_int, check_number
 
 
 class PredictorGuided(Strategy):
@@ -33,15 +33,15 @@ class PredictorGuided(Strategy):
                  patience_factor: int = 5, max_mutation_rate: int = 1, predictor_params: dict | None = None):
         super().__init__(space, rng=rng)
         n = self.name
-        self.num_init = _check_int(n, "num_init", num_init, 1)
-        self.k = _check_int(n, "k", k, 1)
-        self.num_candidates = _check_int(n, "num_candidates", num_candidates, 0)
-        self.num_random_candidates = _check_int(n, "num_random_candidates", num_random_candidates, 0)
+        self.num_init = check_int(n, "num_init", num_init, 1)
+        self.k = check_int(n, "k", k, 1)
+        self.num_candidates = check_int(n, "num_candidates", num_candidates, 0)
+        self.num_random_candidates = check_int(n, "num_random_candidates", num_random_candidates, 0)
         if self.num_candidates + self.num_random_candidates < 1:
             raise StrategyError(f"{n}: num_candidates + num_random_candidates must be >= 1")
-        self.num_arches_to_mutate = _check_int(n, "num_arches_to_mutate", num_arches_to_mutate, 1)
-        self.patience_factor = _check_int(n, "patience_factor", patience_factor, 1)
-        self.max_mutation_rate = _check_int(n, "max_mutation_rate", max_mutation_rate, 1)
+        self.num_arches_to_mutate = check_int(n, "num_arches_to_mutate", num_arches_to_mutate, 1)
+        self.patience_factor = check_int(n, "patience_factor", patience_factor, 1)
+        self.max_mutation_rate = check_int(n, "max_mutation_rate", max_mutation_rate, 1)
         self.predictor_params = dict(predictor_params or {})
         self.encoder = ArchEncoder(space, default_encoding(space, self.encodings)).fit()
         self._seen: set[int] = set()  # every architecture proposed (pending or told)
@@ -49,8 +49,6 @@ class PredictorGuided(Strategy):
         self._queue: list[int] = []
         self._size = int(space.size)
         self._sizes = np.asarray(space.decision_sizes, dtype=np.int64)
-        #: (n_train, fit seconds, predict seconds) per model fit
-        self.timings: list[tuple[int, float, float]] = []
 
     # ----- proposals -----------------------------------------------------------------------
     def _propose(self) -> int:
@@ -82,7 +80,8 @@ class PredictorGuided(Strategy):
 
     def _mutate(self, arch: int, rate: int) -> int:
         """Change each decision with probability rate / n_decisions (at least one), as the
-        authors' ``mutate_arch``; returns the (canonical) id."""
+        authors' ``mutate_arch``; returns the (canonical) id (a vector naming no architecture
+        is repaired by the space, see ``archs_of_decisions``)."""
         dec = self.space.to_decisions(np.array([arch]))[0].copy()
         nd = len(dec)
         flip = self.rng.random(nd) < rate / nd
@@ -92,7 +91,7 @@ class PredictorGuided(Strategy):
             if self._sizes[i] > 1:
                 new = self.rng.integers(self._sizes[i] - 1)
                 dec[i] = new + (new >= dec[i])
-        return int(self.space.from_decisions(dec[None, :])[0])
+        return self.arch_of_decisions(dec)
 
     def _candidates(self) -> np.ndarray:
         ranked = sorted(self._results, key=lambda a: -self._results[a])
@@ -145,6 +144,11 @@ class PredictorGuided(Strategy):
     def _acquisition(self, model, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    @property
+    def details(self) -> dict:
+        """The encoding the predictor reads (chosen from ``encodings`` by what the space offers)."""
+        return {"encoding": self.encoder.kind}
+
     def _observe(self, trial: Trial, value: float) -> None:
         self._seen.add(int(trial.arch))
         if not math.isnan(value) and value > self._results.get(trial.arch, -math.inf):
@@ -175,12 +179,10 @@ class Bananas(PredictorGuided):
                  num_candidates: int = 100, num_arches_to_mutate: int = 1, patience_factor: int = 5,
                  max_mutation_rate: int = 1, acquisition: str = "its", ucb_beta: float = 0.5,
                  num_ensemble: int = 5, epochs: int = 200):
-        if acquisition not in ("its", "ucb"):
-            raise StrategyError(f"bananas: acquisition must be 'its' or 'ucb', got {acquisition!r}")
-        self.acquisition = acquisition
-        self.ucb_beta = float(ucb_beta)
-        self.num_ensemble = _check_int("bananas", "num_ensemble", num_ensemble, 1)
-        self.epochs = _check_int("bananas", "epochs", epochs, 1)
+        self.acquisition = check_choice("bananas", "acquisition", acquisition, ("its", "ucb"))
+        self.ucb_beta = check_number("bananas", "ucb_beta", ucb_beta, low=0)
+        self.num_ensemble = check_int("bananas", "num_ensemble", num_ensemble, 1)
+        self.epochs = check_int("bananas", "epochs", epochs, 1)
         super().__init__(space, rng=rng, num_init=num_init, k=k, num_candidates=num_candidates,
                          num_arches_to_mutate=num_arches_to_mutate, patience_factor=patience_factor,
                          max_mutation_rate=max_mutation_rate,
@@ -192,10 +194,4 @@ class Bananas(PredictorGuided):
             return mean + self.ucb_beta * std
         return mean + std * self.rng.standard_normal(len(mean))
 
-    @property
-    def hyperparameters(self) -> dict:
-        return {"num_init": self.num_init, "k": self.k, "num_candidates": self.num_candidates,
-                "num_arches_to_mutate": self.num_arches_to_mutate, "patience_factor": self.patience_factor,
-                "max_mutation_rate": self.max_mutation_rate, "acquisition": self.acquisition,
-                "ucb_beta": self.ucb_beta, "num_ensemble": self.num_ensemble, "epochs": self.epochs,
-                "encoding": self.encoder.kind}
+

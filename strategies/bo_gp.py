@@ -6,7 +6,7 @@ from scipy.stats import norm
 
 from nasbench.spaces import SearchSpace
 from strategies.bananas import PredictorGuided
-from strategies.evolution import _check_int
+from strategies.validation import check_number
 
 
 class BOGP(PredictorGuided):
@@ -28,7 +28,7 @@ class BOGP(PredictorGuided):
 
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, num_init: int = 10, k: int = 1,
                  num_candidates: int = 100, num_random_candidates: int = 100, xi: float = 0.0):
-        self.xi = float(xi)
+        self.xi = check_number("bo-gp", "xi", xi, low=0)
         super().__init__(space, rng=rng, num_init=num_init, k=k, num_candidates=num_candidates,
                          num_random_candidates=num_random_candidates)
 
@@ -37,8 +37,3 @@ class BOGP(PredictorGuided):
         imp = mean - y.max() - self.xi
         u = imp / std
         return imp * norm.cdf(u) + std * norm.pdf(u)
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"num_init": self.num_init, "k": self.k, "num_candidates": self.num_candidates,
-                "num_random_candidates": self.num_random_candidates, "xi": self.xi, "encoding": self.encoder.kind}

@@ -7,16 +7,8 @@ from collections import deque
 import numpy as np
 
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
-
-
-def _check_int(strategy: str, name: str, value, low: int, high: int | None = None, rule: str = "") -> int:
-    """``value`` as an int within ``[low, high]``; StrategyError stating the rule otherwise."""
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if ok and value >= low and (high is None or value <= high):
-        return int(value)
-    bound = f"an integer >= {low}" if high is None else f"an integer in {low} .. {high}"
-    raise StrategyError(f"{strategy}: {name} must be {bound}{rule}, got {value!r}")
+from strategies.base import Strategy, Trial
+from strategies.validation import check_int
 
 
 class RegularizedEvolution(Strategy):
@@ -50,9 +42,9 @@ class RegularizedEvolution(Strategy):
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, population_size: int = 10, sample_size: int = 3):
         super().__init__(space, rng=rng)
         size = int(space.size)
-        self.population_size = _check_int("re", "population_size", population_size, 1, size,
+        self.population_size = check_int("re", "population_size", population_size, 1, size,
                                           f" (at most the {size} architectures of '{space.name}')")
-        self.sample_size = _check_int("re", "sample_size", sample_size, 1, self.population_size,
+        self.sample_size = check_int("re", "sample_size", sample_size, 1, self.population_size,
                                       " (the tournament draws from the population, so sample_size <= population_size)")
         #: (arch, value) of the living members, oldest first
         self.population: deque[tuple[int, float]] = deque()
@@ -90,7 +82,3 @@ class RegularizedEvolution(Strategy):
         pop.append((trial.arch, value))
         if len(pop) > self.population_size:
             pop.popleft()
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"population_size": self.population_size, "sample_size": self.sample_size}

@@ -5,7 +5,8 @@ import numpy as np
 
 from nasbench.errors import SearchSpaceExhaustedError
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError
+from strategies.base import Strategy
+from strategies.validation import check_choice
 
 ORDERS = ("id", "shuffled")
 
@@ -29,13 +30,10 @@ class GridSearch(Strategy):
     """
 
     name = "grid"
-    supports_large_spaces = False
 
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, order: str = "id"):
         super().__init__(space, rng=rng)
-        if order not in ORDERS:
-            raise StrategyError(f"grid: order must be 'id' or 'shuffled', got {order!r}")
-        self._order = order
+        self.order = check_choice("grid", "order", order, ORDERS)
         self._size = int(space.size)
         self._perm: list[int] | None = rng.permutation(self._size).tolist() if order == "shuffled" else None
         self._next = 0
@@ -44,11 +42,7 @@ class GridSearch(Strategy):
         i = self._next
         if i >= self._size:
             raise SearchSpaceExhaustedError(
-                f"grid search has proposed all {self._size} architectures of '{self.space.name}'"
+                f"grid search has proposed all {self._size} architectures of {self.space.label}"
             )
         self._next = i + 1
         return i if self._perm is None else self._perm[i]
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"order": self._order}

@@ -8,7 +8,8 @@ import numpy as np
 
 from nasbench.errors import SearchSpaceExhaustedError
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
+from strategies.base import Strategy, Trial
+from strategies.validation import check_int
 
 
 class LocalSearch(Strategy):
@@ -48,12 +49,7 @@ class LocalSearch(Strategy):
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, num_init: int = 10):
         super().__init__(space, rng=rng)
         size = int(space.size)
-        ok = isinstance(num_init, (int, np.integer)) and not isinstance(num_init, bool)
-        if not ok or not 1 <= num_init <= size:
-            raise StrategyError(
-                f"ls: num_init must be an integer in 1 .. {size} (the size of '{space.name}'), got {num_init!r}"
-            )
-        self.num_init = int(num_init)
+        self.num_init = check_int("ls", "num_init", num_init, 1, size, f" (the size of {space.label})")
         self._size = size
         self._values: dict[int, float] = {}  # told results (NaN = failed)
         self._proposed: set[int] = set()  # every architecture ever proposed (told or pending)
@@ -159,8 +155,4 @@ class LocalSearch(Strategy):
         self._values[trial.arch] = value
 
     def _exhausted_message(self) -> str:
-        return f"local search has proposed all {self._size} architectures of '{self.space.name}'"
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"num_init": self.num_init}
+        return f"local search has proposed all {self._size} architectures of {self.space.label}"

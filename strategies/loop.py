@@ -12,6 +12,12 @@ Budget (``Budget.parse("12000s")`` or ``"150q"``):
 The trajectory has one row per finished trial, in finishing order: simulated time, queries
 so far, the trial, and the incumbent (the strategy's ``recommend()``) with its search signal
 and its final validation and test values read after the fact by a :class:`Reporter`.
+
+Each finished trial is told with its :class:`~strategies.base.TrialState` (:func:`result_state`):
+completed (a finite signal), infeasible (rejected by a constraint) or failed (NaN otherwise).
+The protocol records the strategy's hyperparameters (its constructor arguments), its derived
+``details``, how many generated decision vectors the space repaired (``invalid_draws``) and how
+many trials ended in each state (``trial_states``).
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError, SearchSpaceExhaustedError
 from nasbench.evaluator import Evaluator, Reporter
-from strategies.base import Strategy, Trial
+from strategies.base import Strategy, Trial, TrialState
 
 _BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(q|s)\s*$")
 
@@ -91,6 +97,28 @@ class Trajectory:
 
 
 
+def result_state(evaluator, trial: Trial, result) -> TrialState:
+    """The state a finished evaluation is told with: the result's own ``state`` when it has one;
+    else completed for a finite signal, infeasible for a NaN the evaluator's constraint caused
+    (an evaluator with ``feasible(arch)`` in ``reject`` mode), failed for any other NaN."""
+    state = getattr(result, "state", None)
+    if state is not None:
+        return TrialState(state)
+    if not math.isnan(result.value):
+        return TrialState.COMPLETED
+    feasible = getattr(evaluator, "feasible", None)
+    if feasible is not None and getattr(evaluator, "mode", "reject") == "reject" and not feasible(trial.arch):
+        return TrialState.INFEASIBLE
+    return TrialState.FAILED
+
+
+def strategy_protocol(strategy: Strategy, states: dict) -> dict:
+    """What a result file records about the strategy (see the module docstring)."""
+    return {"strategy": strategy.name, "hyperparameters": strategy.hyperparameters,
+            "strategy_details": strategy.details, "invalid_draws": strategy.invalid_draws,
+            "trial_states": {s.value: int(states.get(s, 0)) for s in TrialState}}
+
+
 class Simulation:
     """The event queue of :func:`run_search`, shared with the multi-objective loop.
 
@@ -151,9 +179,12 @@ def run_search(
     rows: list[tuple] = []
     best_signal: dict[int, float] = {}
     sim = Simulation(strategy, evaluator, budget, workers)
+    states: dict[TrialState, int] = {}
     for now, finished, trial, result in sim:
         value = result.value
-        strategy.tell(trial, value)
+        state = result_state(evaluator, trial, result)
+        states[state] = states.get(state, 0) + 1
+        strategy.tell(trial, value if state is TrialState.COMPLETED else None, state=state)
         if not math.isnan(value) and value > best_signal.get(trial.arch, -math.inf):
             best_signal[trial.arch] = value
         inc = strategy.recommend()
@@ -169,8 +200,8 @@ def run_search(
         ))
     stopped = sim.stopped
     columns = _to_columns(rows)
-    protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers, "strategy": strategy.name,
-                "hyperparameters": strategy.hyperparameters, "report_valid": reporter.valid_metric + "@final",
+    protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers,
+                **strategy_protocol(strategy, states), "report_valid": reporter.valid_metric + "@final",
                 "report_test": reporter.test_metric + "@final"}
     return Trajectory(columns, protocol, stopped)
 

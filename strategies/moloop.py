@@ -30,7 +30,8 @@ import numpy as np
 from nasbench.benchmark import Benchmark
 from nasbench.evaluator import MultiObjectiveEvaluator, Reporter
 from nasbench.pareto import hypervolume, normalise, pareto_front, to_minimisation
-from strategies.loop import TRAJECTORY_COLUMNS, Budget, Simulation, Trajectory
+from strategies.base import TrialState
+from strategies.loop import TRAJECTORY_COLUMNS, Budget, Simulation, Trajectory, result_state, strategy_protocol
 
 MO_EXTRA_COLUMNS = ("front_size", "hv_valid", "hv_test", "hv_valid_regret", "hv_test_regret")
 
@@ -93,9 +94,14 @@ def run_mo_search(strategy, evaluator: MultiObjectiveEvaluator, budget: Budget |
     sim = Simulation(strategy, evaluator, budget, workers)
     last_set: tuple = ()
     hv_v = hv_t = 0.0
+    states: dict[TrialState, int] = {}
     for now, finished, trial, result in sim:
         values = result.values
-        strategy.tell(trial, evaluator.oriented(values))
+        state = result_state(evaluator, trial, result)
+        if state is TrialState.COMPLETED and not np.isfinite(values).all():
+            state = TrialState.FAILED  # an objective the table lacks for this architecture
+        states[state] = states.get(state, 0) + 1
+        strategy.tell(trial, evaluator.oriented(values) if state is TrialState.COMPLETED else None, state=state)
         value = result.value
         if not math.isnan(value) and value > best_signal.get(trial.arch, -math.inf):
             best_signal[trial.arch] = value
@@ -121,8 +127,8 @@ def run_mo_search(strategy, evaluator: MultiObjectiveEvaluator, budget: Budget |
         columns = {n: np.asarray(c, dtype=np.int64 if n in int_cols else np.float64) for n, c in zip(names, zip(*rows))}
     else:
         columns = {n: np.empty(0, dtype=np.int64 if n in int_cols else np.float64) for n in names}
-    protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers, "strategy": strategy.name,
-                "hyperparameters": strategy.hyperparameters,
+    protocol = {**evaluator.describe(), "budget": str(budget), "workers": workers,
+                **strategy_protocol(strategy, states),
                 "report_valid": reporter.scalar.valid_metric + "@final",
                 "report_test": reporter.scalar.test_metric + "@final",
                 "hypervolume": "objectives minimised, normalised to [0, 1] by the table's range; reference (1, ..., 1)",

@@ -42,6 +42,7 @@ import numpy as np
 
 from nasbench.spaces import SearchSpace
 from strategies.base import Strategy, StrategyError, Trial
+from strategies.validation import check_int, check_number
 
 
 def fidelity_ladder(
@@ -86,14 +87,21 @@ class MultiFidelityStrategy(Strategy):
         max_fidelity: float | None = None,
     ):
         super().__init__(space, rng=rng)
-        if isinstance(eta, bool) or not isinstance(eta, (int, np.integer)) or eta < 2:
-            raise StrategyError(f"{self.name}: eta must be an integer >= 2, got {eta!r}")
-        self.eta = int(eta)
-        self.min_fidelity, self.max_fidelity = min_fidelity, max_fidelity
-        if fidelities is None or len(fidelities) == 0:
+        n = self.name
+        self.eta = check_int(n, "eta", eta, 2)
+        self.min_fidelity = check_number(n, "min_fidelity", min_fidelity, low=0, allow_none=True)
+        self.max_fidelity = check_number(n, "max_fidelity", max_fidelity, low=0, allow_none=True)
+        if fidelities is not None:
+            try:
+                fidelities = [check_number(n, "fidelities", f, low=0, low_open=True) for f in fidelities]
+            except TypeError:
+                raise StrategyError(f"{n}: fidelities must be a sequence of epochs or None, got {fidelities!r}") from None
+        #: the table's fidelities the runner passed (None: one rung, the evaluator's signal fidelity)
+        self.fidelities = fidelities if fidelities else None
+        if self.fidelities is None:
             self.ladder: tuple = (None,)  # one rung: the evaluator's signal fidelity
         else:
-            self.ladder = fidelity_ladder(fidelities, self.eta, min_fidelity, max_fidelity)
+            self.ladder = fidelity_ladder(self.fidelities, self.eta, self.min_fidelity, self.max_fidelity)
         self.top = len(self.ladder) - 1
         self._rung_index = {f: i for i, f in enumerate(self.ladder)}
         #: trial_id -> architecture
@@ -167,13 +175,9 @@ class MultiFidelityStrategy(Strategy):
         return None
 
     @property
-    def hyperparameters(self) -> dict:
-        return {
-            "eta": self.eta,
-            "fidelities": [None if f is None else float(f) for f in self.ladder],
-            "min_fidelity": self.min_fidelity,
-            "max_fidelity": self.max_fidelity,
-        }
+    def details(self) -> dict:
+        """The rungs (epochs) picked from the table's fidelities."""
+        return {"ladder": [None if f is None else float(f) for f in self.ladder]}
 
 
 class _Bracket:
@@ -210,10 +214,7 @@ class SuccessiveHalving(MultiFidelityStrategy):
                  min_fidelity: float | None = None, max_fidelity: float | None = None, num_configs: int | None = None):
         super().__init__(space, rng=rng, eta=eta, fidelities=fidelities, min_fidelity=min_fidelity,
                          max_fidelity=max_fidelity)
-        if num_configs is not None and (isinstance(num_configs, bool) or not isinstance(num_configs, (int, np.integer))
-                                        or num_configs < 1):
-            raise StrategyError(f"{self.name}: num_configs must be a positive integer or None, got {num_configs!r}")
-        self.num_configs = None if num_configs is None else int(num_configs)
+        self.num_configs = check_int(self.name, "num_configs", num_configs, 1, allow_none=True)
         self.brackets: list[_Bracket] = []
         self._bracket_of: dict[int, _Bracket] = {}
         self.n_brackets = 0
@@ -258,10 +259,6 @@ class SuccessiveHalving(MultiFidelityStrategy):
         if b.finished:
             self.brackets.remove(b)
 
-    @property
-    def hyperparameters(self) -> dict:
-        return {**super().hyperparameters, "num_configs": self.num_configs}
-
 
 class Hyperband(SuccessiveHalving):
     """Hyperband (Li, Jamieson, DeSalvo, Rostamizadeh & Talwalkar, JMLR 2018, Alg. 1).
@@ -287,10 +284,6 @@ class Hyperband(SuccessiveHalving):
         self._s = s - 1 if s > 0 else s_max
         n = math.ceil((s_max + 1) / (s + 1) * self.eta ** s)
         return _Bracket(s_max - s, n)
-
-    @property
-    def hyperparameters(self) -> dict:
-        return MultiFidelityStrategy.hyperparameters.fget(self)
 
 
 class ASHA(MultiFidelityStrategy):
@@ -326,15 +319,16 @@ class BOHB(Hyperband):
     from a TPE-style kernel density model (Alg. 2).
 
     With probability ``random_fraction`` (1/3) a new configuration is uniform. Otherwise the
-    model is fit on the highest fidelity with at least ``min_points + 2`` observations
-    (``min_points`` = N_min = d + 1, d = number of decisions): the top
+    model is fit on the highest fidelity with at least N_min + 2 observations
+    (N_min = ``min_points``, by default d + 1, d = number of decisions): the top
     ``max(N_min, floor(top_fraction * N))`` (15%) results form l(x), the rest g(x), each a
     product of Aitchison-Aitken kernels over the space's categorical decisions (kernel
     1 - h on the datum's value, h / (c - 1) elsewhere). Bandwidths: the normal-reference rule
     of statsmodels' KDEMultivariate (as hpbandster uses) on the decision codes, clipped to
     [min_bandwidth, (c - 1) / c] (above (c - 1) / c the kernel would favour other values).
     ``num_samples`` (64) candidates are drawn from l'(x) (a good datum, each decision kept with
-    probability 1 - h * bandwidth_factor (3), else uniform) and the one with the highest
+    probability 1 - h * bandwidth_factor (3), else uniform; a candidate that names no
+    architecture is repaired by the space, ``archs_of_decisions``) and the one with the highest
     l(x) / g(x) not yet proposed is taken. Without a model (too few observations) the
     configuration is uniform. Defaults: the paper's and hpbandster's (random_fraction 1/3,
     top_n_percent 15, num_samples 64, bandwidth_factor 3, min_bandwidth 1e-3, N_min = d + 1).
@@ -351,29 +345,22 @@ class BOHB(Hyperband):
                          max_fidelity=max_fidelity)
         self.sizes = np.asarray(space.decision_sizes, dtype=np.int64)
         d = len(self.sizes)
-        for nm, v, lo, hi in (("random_fraction", random_fraction, 0.0, 1.0), ("top_fraction", top_fraction, 0.0, 1.0)):
-            if not isinstance(v, (int, float)) or not lo <= v <= hi:
-                raise StrategyError(f"bohb: {nm} must be a number in [{lo}, {hi}], got {v!r}")
-        if not isinstance(bandwidth_factor, (int, float)) or bandwidth_factor <= 0:
-            raise StrategyError(f"bohb: bandwidth_factor must be a positive number, got {bandwidth_factor!r}")
-        if not isinstance(min_bandwidth, (int, float)) or not 0 < min_bandwidth < 1:
-            raise StrategyError(f"bohb: min_bandwidth must be in (0, 1), got {min_bandwidth!r}")
-        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise StrategyError(f"bohb: num_samples must be a positive integer, got {num_samples!r}")
-        if min_points is not None and (isinstance(min_points, bool) or not isinstance(min_points, (int, np.integer))
-                                       or min_points < 1):
-            raise StrategyError(f"bohb: min_points must be a positive integer or None (= d + 1), got {min_points!r}")
-        self.random_fraction, self.top_fraction = float(random_fraction), float(top_fraction)
-        self.bandwidth_factor, self.min_bandwidth = float(bandwidth_factor), float(min_bandwidth)
-        self.num_samples = int(num_samples)
-        self.min_points = d + 1 if min_points is None else int(min_points)
+        self.random_fraction = check_number("bohb", "random_fraction", random_fraction, low=0, high=1)
+        self.top_fraction = check_number("bohb", "top_fraction", top_fraction, low=0, high=1)
+        self.bandwidth_factor = check_number("bohb", "bandwidth_factor", bandwidth_factor, low=0, low_open=True)
+        self.min_bandwidth = check_number("bohb", "min_bandwidth", min_bandwidth, low=0, high=1,
+                                          low_open=True, high_open=True)
+        self.num_samples = check_int("bohb", "num_samples", num_samples, 1)
+        self.min_points = check_int("bohb", "min_points", min_points, 1, rule=" (None: d + 1)", allow_none=True)
+        #: N_min, the observations a model needs: ``min_points``, or d + 1 (d = number of decisions)
+        self.n_min = d + 1 if min_points is None else self.min_points
         self.n_model_proposals = 0
 
     # ----- model ---------------------------------------------------------------------------
     def _model_rung(self) -> int | None:
         """Highest rung with at least N_min + 2 observations (Falkner et al., Alg. 2), or None."""
         for k in range(self.top, -1, -1):
-            if len(self.rung_results[k]) >= self.min_points + 2:
+            if len(self.rung_results[k]) >= self.n_min + 2:
                 return k
         return None
 
@@ -403,7 +390,7 @@ class BOHB(Hyperband):
         archs = np.array([self.trial_arch[t] for t in tids], dtype=np.int64)[order]
         data = self.space.to_decisions(archs).astype(np.int64)
         n = len(data)
-        n_good = min(max(self.min_points, int(self.top_fraction * n)), n - 1)
+        n_good = min(max(self.n_min, int(self.top_fraction * n)), n - 1)
         good, bad = data[:n_good], data[n_good:]
         bw_good, bw_bad = self._bandwidths(good), self._bandwidths(bad)
         # samples from l'(x): a random good datum, each decision resampled uniformly w.p. bw * factor
@@ -412,9 +399,9 @@ class BOHB(Hyperband):
         h = np.minimum(bw_good * self.bandwidth_factor, 1.0)
         resample = self.rng.random((s, d)) < h
         uniform = (self.rng.random((s, d)) * self.sizes).astype(np.int64)
-        cand = np.where(resample, uniform, base)
+        # a candidate naming no architecture is repaired by the space (then scored as repaired)
+        ids, cand = self.archs_of_decisions(np.where(resample, uniform, base))
         score = self._log_pdf(cand, good, bw_good) - self._log_pdf(cand, bad, bw_bad)
-        ids = self.space.from_decisions(cand)
         exhausted = len(self._seen) >= self._size
         for i in np.lexsort((np.arange(s), -score)):
             arch = int(ids[i])
@@ -433,7 +420,5 @@ class BOHB(Hyperband):
         return self.model_sample(k)
 
     @property
-    def hyperparameters(self) -> dict:
-        return {**super().hyperparameters, "random_fraction": self.random_fraction, "top_fraction": self.top_fraction,
-                "bandwidth_factor": self.bandwidth_factor, "num_samples": self.num_samples,
-                "min_bandwidth": self.min_bandwidth, "min_points": self.min_points}
+    def details(self) -> dict:
+        return {**super().details, "n_min": self.n_min}

@@ -1,9 +1,10 @@
 """Multi-objective strategies: ``mo-rs``, ``nsga2``, ``mo-re``, ``parego``.
 
-Contract (:class:`MOStrategy`, still an ask/tell :class:`~strategies.base.Strategy`): ``tell(trial,
-values)`` takes the vector of objectives *oriented so that higher is better* (the loop negates
-minimised objectives, see :meth:`nasbench.evaluator.MultiObjectiveEvaluator.oriented`); a trial
-with a NaN in any objective failed and is dropped. ``recommend()`` returns the Pareto set of the
+Contract (:class:`MOStrategy`, still an ask/tell :class:`~strategies.base.Strategy`, with its
+checks and trial states): ``tell(trial, values)`` takes the vector of objectives *oriented so
+that higher is better* (the loop negates minimised objectives, see
+:meth:`nasbench.evaluator.MultiObjectiveEvaluator.oriented`); a trial with a NaN in any
+objective failed, as does one told ``state=`` anything but completed, and is dropped. ``recommend()`` returns the Pareto set of the
 successful trials so far (a list of architecture ids, by search signal, not test values).
 
 These strategies are registered with ``objectives="multi"``: :func:`strategies.moloop.run_mo_search`
@@ -19,9 +20,9 @@ import numpy as np
 
 from nasbench.pareto import crowding_distance, nondominated_sort
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial
-from strategies.evolution import _check_int
+from strategies.base import Strategy, StrategyError, Trial, TrialState, as_state
 from strategies.random_search import RandomSearch
+from strategies.validation import check_int, check_number
 
 
 def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
@@ -47,20 +48,29 @@ class MOStrategy(Strategy):
         super().__init__(space, rng=rng)
         self._front: list[tuple[int, np.ndarray]] = []  # (arch, oriented values), non-dominated
 
-    def tell(self, trial: Trial, values) -> None:  # type: ignore[override]
-        """Report a trial's objectives (higher is better for each; NaN in any = failed)."""
+    def tell(self, trial: Trial, values=None, *, state: TrialState | str | None = None) -> None:
+        """Report a trial's objectives (higher is better for each; NaN in any = failed) or its
+        state (see :meth:`Strategy.tell`)."""
+        super().tell(trial, values, state=state)
+
+    def _resolve(self, trial: Trial, values, state) -> tuple[TrialState, np.ndarray]:
         if values is not None and np.isscalar(values):
             raise StrategyError(f"'{self.name}' is multi-objective: tell it a vector of objectives "
                                 f"(drive it with strategies.moloop.run_mo_search, not run_search)")
-        if values is None:
-            values = [math.nan]
-        v = np.asarray(values, dtype=np.float64)
-        self.n_told += 1
-        if np.isnan(v).any():
-            v = np.full(v.shape, np.nan)
-        else:
-            self._update_front(trial.arch, v)
-        self._observe(trial, v)
+        try:
+            v = np.asarray([math.nan] if values is None else values, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise StrategyError(f"{self._who()}: the objectives of {trial} must be numbers, got {values!r}") from None
+        missing = bool(np.isnan(v).any())
+        state = (TrialState.FAILED if missing else TrialState.COMPLETED) if state is None else as_state(state)
+        if state is TrialState.COMPLETED and not np.isfinite(v).all():
+            raise StrategyError(f"{self._who()}: completed trial {trial} needs finite objectives, got {values!r}")
+        if state is not TrialState.COMPLETED and not (values is None or missing):
+            raise StrategyError(f"{self._who()}: a {state.value} trial carries no objectives, got {values!r} for {trial}")
+        return state, (v if state is TrialState.COMPLETED else np.full(v.shape, np.nan))
+
+    def _record(self, trial: Trial, values: np.ndarray) -> None:
+        self._update_front(trial.arch, values)
 
     def _update_front(self, arch: int, v: np.ndarray) -> None:
         front = self._front
@@ -131,8 +141,9 @@ class NSGA2(MOStrategy):
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, population_size: int = 20,
                  crossover_prob: float = 0.9, mutation_prob: float = 1.0):
         super().__init__(space, rng=rng)
-        self.population_size = _check_int("nsga2", "population_size", population_size, 2, int(space.size))
-        self.crossover_prob, self.mutation_prob = float(crossover_prob), float(mutation_prob)
+        self.population_size = check_int("nsga2", "population_size", population_size, 2, int(space.size))
+        self.crossover_prob = check_number("nsga2", "crossover_prob", crossover_prob, low=0, high=1)
+        self.mutation_prob = check_number("nsga2", "mutation_prob", mutation_prob, low=0, high=1)
         self.parents: list[tuple[int, np.ndarray]] = []
         self.offspring: list[tuple[int, np.ndarray]] = []
         self._rank = self._crowd = np.empty(0)
@@ -155,7 +166,7 @@ class NSGA2(MOStrategy):
         if self.rng.random() < self.crossover_prob:
             da, db = self.space.to_decisions([a, b])
             mix = self.rng.random(len(da)) < 0.5
-            child = int(self.space.from_decisions(np.where(mix, da, db)[None, :])[0])
+            child = self.arch_of_decisions(np.where(mix, da, db))  # repaired if it names none
         if self.rng.random() < self.mutation_prob:
             child = self.space.mutate(child, self.rng)
         return child
@@ -183,19 +194,14 @@ class NSGA2(MOStrategy):
         self._rank, self._crowd = rank_and_crowding(np.array([v for _, v in self.parents]))
         self.generation += 1
 
-    @property
-    def hyperparameters(self) -> dict:
-        return {"population_size": self.population_size, "crossover_prob": self.crossover_prob,
-                "mutation_prob": self.mutation_prob}
-
 
 class _AgingEvolution(MOStrategy):
     """Shared aging-population machinery of ``mo-re`` and ``parego``."""
 
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, population_size: int, sample_size: int):
         super().__init__(space, rng=rng)
-        self.population_size = _check_int(self.name, "population_size", population_size, 1, int(space.size))
-        self.sample_size = _check_int(self.name, "sample_size", sample_size, 1, self.population_size)
+        self.population_size = check_int(self.name, "population_size", population_size, 1, int(space.size))
+        self.sample_size = check_int(self.name, "sample_size", sample_size, 1, self.population_size)
         self.population: deque[tuple[int, np.ndarray]] = deque()
         self._initial: set[int] = set()
 
@@ -215,10 +221,6 @@ class _AgingEvolution(MOStrategy):
         self.population.append((trial.arch, values))
         if len(self.population) > self.population_size:
             self.population.popleft()
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"population_size": self.population_size, "sample_size": self.sample_size}
 
 
 class MORegularizedEvolution(_AgingEvolution):
@@ -267,7 +269,7 @@ class ParEGO(_AgingEvolution):
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, population_size: int = 20,
                  sample_size: int = 3, rho: float = 0.05):
         super().__init__(space, rng=rng, population_size=population_size, sample_size=sample_size)
-        self.rho = float(rho)
+        self.rho = check_number("parego", "rho", rho, low=0)
         self._lo: np.ndarray | None = None
         self._hi: np.ndarray | None = None
         self._lattice: np.ndarray | None = None
@@ -292,6 +294,3 @@ class ParEGO(_AgingEvolution):
                 best, best_f = i, score
         return best
 
-    @property
-    def hyperparameters(self) -> dict:
-        return {**super().hyperparameters, "rho": self.rho}

@@ -36,8 +36,3 @@ class NPENAS(PredictorGuided):
 
     def _acquisition(self, model, X, y):
         return model.predict(X)
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {"num_init": self.num_init, "k": self.k, "num_candidates": self.num_candidates,
-                "num_arches_to_mutate": self.num_arches_to_mutate, "encoding": self.encoder.kind}

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 import numpy as np
 
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial, draw_valid_arch
+from strategies.base import Strategy, Trial, TrialState
+from strategies.validation import check_bool, check_int
 
 _LOGGER = logging.getLogger("optuna")
 
@@ -35,21 +36,17 @@ def _quiet():
             _LOGGER.setLevel(level)
 
 
-def _check_bool(strategy: str, name: str, value) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise StrategyError(f"{strategy}: {name} must be true or false, got {value!r}")
-
-
 class OptunaStrategy(Strategy):
     """Run an Optuna sampler through Optuna's ask-and-tell interface.
 
     Every decision of ``space.decision_sizes`` is one ``CategoricalDistribution`` over
     ``0 .. size-1`` named by ``space.decision_names``; ``study.ask`` with these fixed
-    distributions draws a vector, ``space.from_decisions`` maps it to an id. A vector that
-    names no architecture (NB-Graph's all-skip cell) is told to Optuna as FAIL and drawn again
-    (at most 1000 times per ask), costing no evaluation. A failed evaluation (NaN) is told as
-    ``TrialState.FAIL``; otherwise the signal is told as the value of a maximising study.
+    distributions draws a vector, ``archs_of_decisions`` maps it to an id. A vector that names
+    no architecture (NB-Graph's all-skip cell, or one outside a subset table) is told to Optuna
+    as FAIL, and the space's repair of it (:meth:`SearchSpace.repair`) is enqueued and asked
+    instead, so Optuna's trial holds exactly the decisions evaluated; this costs no evaluation.
+    A failed or infeasible evaluation is told as ``TrialState.FAIL``, a pruned one as
+    ``PRUNED``; a completed one as the value of a maximising study.
     Several asks may be outstanding (asynchronous workers): each is remembered by trial id.
     Optuna may propose an architecture again (a new, independently noisy evaluation).
 
@@ -75,33 +72,33 @@ class OptunaStrategy(Strategy):
         with _quiet():
             self.study = optuna.create_study(direction="maximize", sampler=self._make_sampler(seed))
         self._pending: dict[int, object] = {}
-        self.invalid_draws = 0
 
     def _make_sampler(self, seed: int):  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _propose(self) -> Trial:
-        fail = self._optuna.trial.TrialState.FAIL
-
-        def draw():
-            otrial = self.study.ask(self._distributions)
-            return np.asarray([otrial.params[n] for n in self._names], dtype=np.int64), otrial
-
         with _quiet():
-            arch, otrial = draw_valid_arch(self, draw, reject=lambda ot: self.study.tell(ot, state=fail))
-        trial = self.new_trial(arch)
+            otrial = self.study.ask(self._distributions)
+            drawn = np.asarray([otrial.params[n] for n in self._names], dtype=np.int64)
+            ids, used = self.archs_of_decisions(drawn[None, :])
+            if not np.array_equal(used[0], drawn):  # repaired: Optuna's trial must hold what runs
+                self.study.tell(otrial, state=self._optuna.trial.TrialState.FAIL)
+                self.study.enqueue_trial(dict(zip(self._names, used[0].tolist())))
+                otrial = self.study.ask(self._distributions)
+        trial = self.new_trial(int(ids[0]))
         self._pending[trial.trial_id] = otrial
         return trial
 
     def _observe(self, trial: Trial, value: float) -> None:
-        otrial = self._pending.pop(trial.trial_id, None)
-        if otrial is None:
-            return
+        otrial = self._pending.pop(trial.trial_id)
+        states = self._optuna.trial.TrialState
         with _quiet():
-            if math.isnan(value):
-                self.study.tell(otrial, state=self._optuna.trial.TrialState.FAIL)
-            else:
+            if not math.isnan(value):
                 self.study.tell(otrial, value)
+            elif self.trial_states[trial.trial_id] is TrialState.PRUNED:
+                self.study.tell(otrial, state=states.PRUNED)
+            else:
+                self.study.tell(otrial, state=states.FAIL)
 
 
 class OptunaTPE(OptunaStrategy):
@@ -126,12 +123,9 @@ class OptunaTPE(OptunaStrategy):
         multivariate: bool = True,
         constant_liar: bool = True,
     ):
-        ok = isinstance(n_startup_trials, (int, np.integer)) and not isinstance(n_startup_trials, bool)
-        if not ok or n_startup_trials < 0:
-            raise StrategyError(f"optuna-tpe: n_startup_trials must be an integer >= 0, got {n_startup_trials!r}")
-        self.n_startup_trials = int(n_startup_trials)
-        self.multivariate = _check_bool("optuna-tpe", "multivariate", multivariate)
-        self.constant_liar = _check_bool("optuna-tpe", "constant_liar", constant_liar)
+        self.n_startup_trials = check_int("optuna-tpe", "n_startup_trials", n_startup_trials, 0)
+        self.multivariate = check_bool("optuna-tpe", "multivariate", multivariate)
+        self.constant_liar = check_bool("optuna-tpe", "constant_liar", constant_liar)
         super().__init__(space, rng=rng)
 
     def _make_sampler(self, seed: int):
@@ -141,14 +135,6 @@ class OptunaTPE(OptunaStrategy):
             constant_liar=self.constant_liar,
             seed=seed,
         )
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {
-            "n_startup_trials": self.n_startup_trials,
-            "multivariate": self.multivariate,
-            "constant_liar": self.constant_liar,
-        }
 
 
 class OptunaRandom(OptunaStrategy):

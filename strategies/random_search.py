@@ -21,7 +21,7 @@ class RandomSearch(Strategy):
     def _propose(self) -> int:
         size = self.space.size
         if len(self._seen) >= size:
-            raise SearchSpaceExhaustedError(f"random search has proposed all {size} architectures of '{self.space.name}'")
+            raise SearchSpaceExhaustedError(f"random search has proposed all {size} architectures of {self.space.label}")
         if len(self._seen) < size // 2:  # rejection sampling while most of the space is unseen
             while True:
                 arch = int(self.rng.integers(size))

@@ -1,7 +1,7 @@
-"""Strategy registry: names -> lazy factories with cited defaults."""
+"""Strategy registry: names -> lazy factories. A spec's defaults are read from its class's
+constructor signature (``StrategySpec.defaults``); its citation says where they come from."""
 from __future__ import annotations
 
-import importlib
 import importlib.util
 
 import numpy as np
@@ -41,24 +41,32 @@ def get_spec(name: str) -> StrategySpec:
         raise UnknownNameError(f"unknown strategy '{name}'; known: {one_of(strategy_names())}") from None
 
 
+def unregister(name: str) -> StrategySpec:
+    """Remove a registered strategy (for tests and plugins that register temporarily)."""
+    try:
+        return _REGISTRY.pop(name)
+    except KeyError:
+        raise UnknownNameError(f"unknown strategy '{name}'; known: {one_of(strategy_names())}") from None
+
+
 def strategy_class(name: str) -> type[Strategy]:
-    """The class behind a registered name (imports its module)."""
+    """The class behind a registered name (imports its module; its optional extra must be installed)."""
     spec = get_spec(name)
     if not extra_available(spec):
         raise StrategyError(
             f"strategy '{name}' needs the optional package '{spec.requires}': "
             f"pip install 'nasbench-harness[{spec.requires}]'"
         )
-    module, cls = spec.factory.split(":")
-    return getattr(importlib.import_module(module), cls)
+    return spec.factory_class()
 
 
 def make_strategy(name: str, space: SearchSpace, *, rng: np.random.Generator, **hyperparameters) -> Strategy:
-    """Build strategy ``name`` with its cited defaults overridden by ``hyperparameters``."""
+    """Build strategy ``name``; ``hyperparameters`` override the defaults of its constructor
+    (``get_spec(name).defaults`` lists them)."""
     spec = get_spec(name)
-    unknown = sorted(set(hyperparameters) - set(spec.defaults))
+    defaults = spec.defaults
+    unknown = sorted(set(hyperparameters) - set(defaults))
     if unknown:
-        allowed = one_of(sorted(spec.defaults)) if spec.defaults else "none"
+        allowed = one_of(sorted(defaults)) if defaults else "none"
         raise StrategyError(f"strategy '{name}' has no hyperparameter {one_of(unknown)}; it takes {allowed}")
-    params = {**spec.defaults, **hyperparameters}
-    return strategy_class(name)(space, rng=rng, **params)
+    return strategy_class(name)(space, rng=rng, **hyperparameters)

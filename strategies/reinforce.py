@@ -6,26 +6,8 @@ import math
 import numpy as np
 
 from nasbench.spaces import SearchSpace
-from strategies.base import Strategy, StrategyError, Trial, draw_valid_arch
-
-#: how many invalid decision vectors (e.g. NB-Graph's all-skip cell) one ask may redraw
-
-
-def check_positive_float(strategy: str, name: str, value) -> float:
-    """``value`` as a finite float > 0; StrategyError stating the rule otherwise."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and math.isfinite(value) and value > 0:
-        return float(value)
-    raise StrategyError(f"{strategy}: {name} must be a finite number > 0, got {value!r}")
-
-
-def check_unit_float(strategy: str, name: str, value, *, closed_low: bool = True) -> float:
-    """``value`` as a float in [0, 1) (or (0, 1)); StrategyError stating the rule otherwise."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and math.isfinite(value) and (value >= 0 if closed_low else value > 0) and value < 1:
-        return float(value)
-    interval = "[0, 1)" if closed_low else "(0, 1)"
-    raise StrategyError(f"{strategy}: {name} must be a number in {interval}, got {value!r}")
+from strategies.base import Strategy, Trial
+from strategies.validation import check_number
 
 
 class Reinforce(Strategy):
@@ -33,15 +15,17 @@ class Reinforce(Strategy):
 
     The policy is a table of logits, one row per decision of ``space.decision_sizes``
     (initialised ``1e-3 * N(0, 1)`` as NAS-Bench-201's ``Policy``). Each ask samples one
-    choice per decision, maps the vector with ``space.from_decisions`` (redrawing the rare
-    vectors that name no architecture, such as NB-Graph's all-skip cell) and remembers the
-    vector under the trial's id. Each successful tell makes one Adam step on
+    choice per decision, maps the vector to an architecture with ``archs_of_decisions`` (a
+    vector that names no architecture, such as NB-Graph's all-skip cell, is repaired by the
+    space to a nearest valid one) and remembers the vector evaluated under the trial's id. Each
+    successful tell makes one Adam step on
     ``-log pi(decisions) * (reward - baseline)``, where the reward is the search signal and the
     baseline an exponential moving average of the rewards, bias-corrected and updated with
     the current reward before the step, exactly as NAS-Bench-201's ``reinforce.py``
     (``ExponentialMovingAverage``). Failed trials (NaN) make no update and do not touch the
     baseline. With asynchronous workers the score function is taken at the current policy
-    (for one worker this is the textbook update).
+    (for one worker this is the textbook update). A repaired vector is the one rewarded: its
+    score function is taken, so the policy moves towards cells that exist.
 
     Defaults, all from the NAS-Bench-201 REINFORCE baseline (Dong & Yang, ICLR 2020;
     AutoDL-Projects ``exps/NAS-Bench-201-algos/reinforce.py``, run by the command that
@@ -57,8 +41,8 @@ class Reinforce(Strategy):
 
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, learning_rate: float = 0.5, ema_momentum: float = 0.9):
         super().__init__(space, rng=rng)
-        self.learning_rate = check_positive_float("reinforce", "learning_rate", learning_rate)
-        self.ema_momentum = check_unit_float("reinforce", "ema_momentum", ema_momentum)
+        self.learning_rate = check_number("reinforce", "learning_rate", learning_rate, low=0, low_open=True)
+        self.ema_momentum = check_number("reinforce", "ema_momentum", ema_momentum, low=0, high=1, high_open=True)
         sizes = np.asarray(space.decision_sizes, dtype=np.int64)
         self._sizes = sizes
         n, k = len(sizes), int(sizes.max())
@@ -73,7 +57,6 @@ class Reinforce(Strategy):
         self._ema_den = 0.0
         self._rows = np.arange(n)
         self._pending: dict[int, np.ndarray] = {}
-        self.invalid_draws = 0
 
     # ----- policy ---------------------------------------------------------------------------
     def probabilities(self) -> np.ndarray:
@@ -89,14 +72,9 @@ class Reinforce(Strategy):
         return np.minimum(choice, self._sizes - 1)
 
     def _propose(self) -> Trial:
-        probs = self.probabilities()
-        def draw():
-            decisions = self._sample(probs)
-            return decisions, decisions
-
-        arch, decisions = draw_valid_arch(self, draw, why="the policy has collapsed onto invalid cells")
-        trial = self.new_trial(arch)
-        self._pending[trial.trial_id] = decisions
+        ids, decisions = self.archs_of_decisions(self._sample(self.probabilities())[None, :])
+        trial = self.new_trial(int(ids[0]))
+        self._pending[trial.trial_id] = decisions[0]
         return trial
 
     def _observe(self, trial: Trial, value: float) -> None:
@@ -128,6 +106,3 @@ class Reinforce(Strategy):
         """The current moving-average baseline (NaN before the first successful result)."""
         return self._ema_num / self._ema_den if self._ema_den else math.nan
 
-    @property
-    def hyperparameters(self) -> dict:
-        return {"learning_rate": self.learning_rate, "ema_momentum": self.ema_momentum}

@@ -14,40 +14,9 @@ from collections import deque
 
 import numpy as np
 
-from nasbench.errors import InvalidArchitectureError
 from nasbench.spaces import SearchSpace
-from strategies.base import MAX_REDRAWS, Strategy, StrategyError, Trial
-from strategies.reinforce import check_positive_float, check_unit_float
-
-
-def _check_hidden(value) -> int:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if ok and 1 <= value <= 4096:
-        return int(value)
-    raise StrategyError(f"rl-controller: hidden_size must be an integer in 1 .. 4096, got {value!r}")
-
-
-def _check_entropy(value) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and math.isfinite(value) and value >= 0:
-        return float(value)
-    raise StrategyError(f"rl-controller: entropy_weight must be a finite number >= 0, got {value!r}")
-
-
-def _check_tanh(value) -> float | None:
-    if value is None:
-        return None
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and math.isfinite(value) and value > 0:
-        return float(value)
-    raise StrategyError(f"rl-controller: tanh_constant must be a finite number > 0 or None, got {value!r}")
-
-
-def _check_batch(value) -> int:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if ok and 1 <= value <= 10_000:
-        return int(value)
-    raise StrategyError(f"rl-controller: batch_size must be an integer in 1 .. 10000, got {value!r}")
+from strategies.base import Strategy, Trial
+from strategies.validation import check_int, check_number
 
 
 class _Batch:
@@ -73,12 +42,12 @@ class RLController(Strategy):
     t - 1; each decision has its own linear head, whose logits are squashed to
     ``tanh_constant * tanh(logits)`` (ENAS's sampling-logit bound; ``None`` disables it).
     Every parameter starts ``uniform(-0.1, 0.1)`` (ENAS's initializer). The decision vector is
-    mapped with ``space.from_decisions`` (vectors naming no architecture are redrawn).
+    mapped with ``archs_of_decisions`` (a vector naming no architecture is repaired by the space
+    to a nearest valid one, and the repaired vector is the one rewarded and trained on).
 
     Batches: whenever no sampled architecture is waiting to be asked, the controller samples
     ``batch_size`` of them in one batched pass of the LSTM (without gradients) and hands them
-    out one per ask (vectors naming no architecture are redrawn in a further batched pass, so
-    a batch holds ``batch_size`` architectures). Once every member of a batch has been told,
+    out one per ask. Once every member of a batch has been told,
     it makes one Adam step on the batch's mean REINFORCE loss
     ``-mean_i log pi(decisions_i) * (reward_i - b_i)``, as Zoph & Le train their controller on
     batches of m sampled architectures and NASNet and ENAS average the policy gradient over a
@@ -134,12 +103,13 @@ class RLController(Strategy):
         batch_size: int = 10,
     ):
         super().__init__(space, rng=rng)
-        self.hidden_size = _check_hidden(hidden_size)
-        self.learning_rate = check_positive_float("rl-controller", "learning_rate", learning_rate)
-        self.baseline_decay = check_unit_float("rl-controller", "baseline_decay", baseline_decay)
-        self.entropy_weight = _check_entropy(entropy_weight)
-        self.tanh_constant = _check_tanh(tanh_constant)
-        self.batch_size = _check_batch(batch_size)
+        n = "rl-controller"
+        self.hidden_size = check_int(n, "hidden_size", hidden_size, 1, 4096)
+        self.learning_rate = check_number(n, "learning_rate", learning_rate, low=0, low_open=True)
+        self.baseline_decay = check_number(n, "baseline_decay", baseline_decay, low=0, high=1, high_open=True)
+        self.entropy_weight = check_number(n, "entropy_weight", entropy_weight, low=0)
+        self.tanh_constant = check_number(n, "tanh_constant", tanh_constant, low=0, low_open=True, allow_none=True)
+        self.batch_size = check_int(n, "batch_size", batch_size, 1, 10_000)
 
         import torch  # optional extra: imported only when the strategy is built
 
@@ -180,7 +150,6 @@ class RLController(Strategy):
         self._baseline: float | None = None
         self._queue: deque[tuple[int, _Batch, int]] = deque()  # sampled, not asked: (arch, batch, row)
         self._pending: dict[int, tuple[_Batch, int]] = {}  # asked, not told: trial id -> (batch, row)
-        self.invalid_draws = 0
         self.n_updates = 0
 
     # ----- the policy -------------------------------------------------------------------------
@@ -242,48 +211,12 @@ class RLController(Strategy):
         return float(logp.gather(2, chosen).sum().exp())
 
     # ----- ask / tell -------------------------------------------------------------------------
-    def _ids(self, decisions: np.ndarray) -> np.ndarray:
-        """Ids of decision vectors, -1 for a vector naming no architecture."""
-        try:
-            return np.asarray(self.space.from_decisions(decisions), dtype=np.int64)
-        except InvalidArchitectureError:  # rare (NB-Graph's all-skip cell): find the culprits
-            ids = np.full(len(decisions), -1, dtype=np.int64)
-            for i, row in enumerate(decisions):
-                try:
-                    ids[i] = self.space.from_decisions(row[None, :])[0]
-                except InvalidArchitectureError:
-                    pass
-            return ids
-
     def _refill(self) -> None:
-        """Sample the next batch; redraw (in batched passes) the vectors naming no architecture."""
-        torch = self._torch
-        parts, entropies, archs = [], [], []
-        need, streak = self.batch_size, 0
-        while need:
-            choices, entropy = self._sample(need)
-            ids = self._ids(choices)
-            valid = ids >= 0
-            for ok in valid.tolist():
-                if ok:
-                    streak = 0
-                    continue
-                self.invalid_draws += 1
-                streak += 1
-                if streak >= MAX_REDRAWS:
-                    raise StrategyError(
-                        f"rl-controller: {MAX_REDRAWS} decision vectors in a row named no architecture of "
-                        f"'{self.space.name}'; the controller has collapsed onto invalid cells"
-                    )
-            if not valid.all():
-                choices, entropy, ids = choices[valid], entropy[torch.from_numpy(valid)], ids[valid]
-            parts.append(choices)
-            entropies.extend(entropy.tolist())
-            archs.extend(ids.tolist())
-            need -= len(ids)
-        choices = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        batch = _Batch(self._inputs(choices), torch.from_numpy(choices.T.copy()), entropies)
-        self._queue.extend((arch, batch, row) for row, arch in enumerate(archs))
+        """Sample the next batch in one pass; vectors naming no architecture are repaired."""
+        choices, entropy = self._sample(self.batch_size)
+        archs, choices = self.archs_of_decisions(choices)
+        batch = _Batch(self._inputs(choices), self._torch.from_numpy(choices.T.copy()), entropy.tolist())
+        self._queue.extend((int(arch), batch, row) for row, arch in enumerate(archs.tolist()))
 
     def _propose(self) -> Trial:
         if not self._queue:
@@ -332,14 +265,3 @@ class RLController(Strategy):
     def baseline(self) -> float:
         """The current moving-average baseline (NaN before the first successful result)."""
         return math.nan if self._baseline is None else self._baseline
-
-    @property
-    def hyperparameters(self) -> dict:
-        return {
-            "hidden_size": self.hidden_size,
-            "learning_rate": self.learning_rate,
-            "baseline_decay": self.baseline_decay,
-            "entropy_weight": self.entropy_weight,
-            "tanh_constant": self.tanh_constant,
-            "batch_size": self.batch_size,
-        }

@@ -72,8 +72,7 @@ def run_one(spec: RunSpec) -> Trajectory:
     bench = nasbench.load(spec.benchmark)
     strategy_seq, noise_seq = np.random.SeedSequence(spec.seed).spawn(2)
     Budget.parse(spec.budget)  # fail early on a bad budget
-    extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if getattr(
-        strategy_class(spec.strategy), "needs_fidelities", False) else {}
+    extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if strategy_class(spec.strategy).needs_fidelities else {}
     strategy = make_strategy(spec.strategy, bench.space, rng=np.random.default_rng(strategy_seq),
                              **{**extra, **spec.hyperparameters})
     if get_spec(spec.strategy).objectives == "multi":

@@ -3,7 +3,18 @@
 An architecture is an integer id: its row in the space's tables. Finite spaces enumerate
 every canonical architecture once. Besides ids, each space exposes its *decisions*: a
 fixed-length vector of categorical choices (e.g. one operation per edge) that every
-black-box optimiser can work with; any decision vector maps to a canonical id.
+black-box optimiser can work with.
+
+Decision vectors that name no architecture
+    A well-formed decision vector (right length, each value within its decision's range) may
+    still name no architecture: NAS-Bench-Graph has no all-``skip`` cell, and a
+    :class:`~nasbench.spaces.subset.SubsetSpace` holds only the architectures its table has.
+    The space alone decides what happens to such a vector, in :meth:`SearchSpace.repair`: it is
+    replaced by the *nearest* vector that names an architecture (fewest decisions changed; ties
+    broken uniformly with the caller's generator). Every strategy that generates decision
+    vectors maps them through ``repair`` (``Strategy.archs_of_decisions``), so no strategy ever
+    proposes an architecture outside the space, and none needs its own redraw loop. A vector
+    that is not well-formed is a bug, never repaired: InvalidArchitectureError.
 """
 from __future__ import annotations
 
@@ -72,7 +83,94 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def from_decisions(self, decisions: np.ndarray) -> np.ndarray:
-        """Ids of decision vectors ``[n, n_decisions]`` (canonicalised as ``from_str`` does)."""
+        """Ids of decision vectors ``[n, n_decisions]`` (canonicalised as ``from_str`` does);
+        InvalidArchitectureError if one names no architecture (see :meth:`repair`)."""
+
+    @property
+    def label(self) -> str:
+        """How messages name this space: ``'nbgraph'``; a subset says which table it is."""
+        return f"'{self.name}'"
+
+    def check_decisions(self, decisions) -> np.ndarray:
+        """Decision vectors as int64 ``[n, n_decisions]``; InvalidArchitectureError for a wrong
+        shape, a non-integer value or a value outside its decision's range (a bug in the
+        caller: such vectors are never repaired)."""
+        dec = np.asarray(decisions)
+        sizes = np.asarray(self.decision_sizes, dtype=np.int64)
+        if dec.ndim != 2 or dec.shape[1] != len(sizes):
+            raise InvalidArchitectureError(
+                f"decisions of space {self.label} must be an integer array [n, {len(sizes)}] "
+                f"({', '.join(self.decision_names)}), got shape {dec.shape}"
+            )
+        if dec.dtype.kind == "f" and np.all(np.isfinite(dec)) and np.all(dec == np.round(dec)):
+            dec = dec.astype(np.int64)
+        if dec.dtype.kind not in "iu":
+            raise InvalidArchitectureError(
+                f"decisions of space {self.label} must be integers, got dtype {dec.dtype}"
+            )
+        dec = dec.astype(np.int64, copy=False)
+        bad = (dec < 0) | (dec >= sizes)
+        if bad.any():
+            row, col = (int(v) for v in np.argwhere(bad)[0])
+            raise InvalidArchitectureError(
+                f"decision '{self.decision_names[col]}' of row {row} is {int(dec[row, col])}; "
+                f"it must be in 0 .. {sizes[col] - 1} (space {self.label})"
+            )
+        return dec
+
+    def is_valid_decisions(self, decisions) -> np.ndarray:
+        """Boolean ``[n]``: whether each well-formed decision vector names an architecture of
+        this space (InvalidArchitectureError for malformed ones, as :meth:`check_decisions`).
+
+        Generic version: asks :meth:`from_decisions` (row by row only when a batch fails);
+        spaces override it with a vectorised test."""
+        dec = self.check_decisions(decisions)
+        try:
+            self.from_decisions(dec)
+            return np.ones(len(dec), dtype=bool)
+        except InvalidArchitectureError:
+            pass
+        ok = np.ones(len(dec), dtype=bool)
+        for i in range(len(dec)):
+            try:
+                self.from_decisions(dec[i : i + 1])
+            except InvalidArchitectureError:
+                ok[i] = False
+        return ok
+
+    def repair(self, decisions, rng: np.random.Generator) -> np.ndarray:
+        """The decision vectors ``[n, n_decisions]`` (int64, a copy), each one that names no
+        architecture replaced by the nearest one that does.
+
+        Rule (the only place it is decided): among the vectors that differ from it in the
+        fewest decisions (1, then 2) and name an architecture, one drawn uniformly with ``rng``
+        (candidates in a fixed order, one ``rng.integers`` call per repaired vector); if none is
+        within two changes, the decisions of a uniform :meth:`sample`. Valid vectors are
+        returned unchanged and consume no randomness, so a strategy's trajectory on a space
+        where every vector is valid does not depend on this rule. Deterministic given the
+        state of ``rng``. Subclasses may refine "nearest" (a subset: nearest member).
+        Malformed vectors raise InvalidArchitectureError (see :meth:`check_decisions`).
+        """
+        dec = self.check_decisions(decisions).copy()
+        ok = self.is_valid_decisions(dec)
+        for i in np.flatnonzero(~ok):
+            dec[i] = self._nearest_valid(dec[i], rng)
+        return dec
+
+    def _nearest_valid(self, vector: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A valid decision vector nearest to the invalid ``vector`` (rule of :meth:`repair`)."""
+        sizes = np.asarray(self.decision_sizes, dtype=np.int64)
+        frontier = vector[None, :]
+        for _ in range(2):
+            cand = _one_change(frontier, sizes)
+            cand = np.unique(cand, axis=0)  # sorted: a fixed order whatever the path to it
+            cand = cand[(cand != vector).any(axis=1)]
+            ok = self.is_valid_decisions(cand)
+            if ok.any():
+                good = cand[ok]
+                return good[int(rng.integers(len(good)))]
+            frontier = cand
+        return self.to_decisions(np.asarray([self.sample(rng)]))[0]
 
     def canonical(self, ids: np.ndarray) -> np.ndarray:
         """One representative id per isomorphism class (identity where ids are already canonical)."""
@@ -141,3 +239,14 @@ class SearchSpace(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name='{self.name}', size={self.size})"
+
+
+def _one_change(vectors: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Every vector that differs from a row of ``vectors`` in exactly one decision."""
+    out = []
+    for col, size in enumerate(sizes.tolist()):
+        for value in range(size):
+            moved = vectors[vectors[:, col] != value].copy()
+            moved[:, col] = value
+            out.append(moved)
+    return np.concatenate(out) if out else vectors[:0]

@@ -45,8 +45,6 @@ N_EDGES = len(EDGES)
 N_NODES = 4
 #: number of architectures (5 ** 6)
 N_ARCHS = N_OPS**N_EDGES
-#: isomorphism classes of NAS-Bench-201 (Dong & Yang 2020, NATS-Bench ``UniqueString``)
-N_ISOMORPHISM_CLASSES = 6466
 #: official index 0, as op codes (``|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+...``)
 _FIRST_ROW = (4, 2, 1, 2, 1, 1)
 
@@ -321,6 +319,14 @@ class NB201Space(SearchSpace):
 
         Integral floats are accepted; anything else raises InvalidArchitectureError.
         """
+        return self._code_to_id[self.check_decisions(decisions) @ _PLACE]
+
+    def is_valid_decisions(self, decisions: np.ndarray) -> np.ndarray:
+        """All True: every well-formed op-code vector is an NB201 cell (nothing to repair)."""
+        return np.ones(len(self.check_decisions(decisions)), dtype=bool)
+
+    def check_decisions(self, decisions: np.ndarray) -> np.ndarray:
+        """Op codes as int64 ``[n, 6]``; InvalidArchitectureError naming the problem."""
         arr = np.asarray(decisions)
         if arr.ndim != 2 or arr.shape[1] != N_EDGES:
             raise InvalidArchitectureError(
@@ -341,7 +347,7 @@ class NB201Space(SearchSpace):
                 f"0 .. {N_OPS - 1}; "
                 f"codes are {', '.join(f'{i}={op}' for i, op in enumerate(OPS))}"
             )
-        return self._code_to_id[arr @ _PLACE]
+        return arr
 
     # ----- isomorphism ---------------------------------------------------------------------
     @cached_property

@@ -499,15 +499,21 @@ class NBGraphSpace(SearchSpace):
         return np.concatenate([links, ops], axis=-1)
 
     def from_decisions(self, decisions: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
-        """Canonical ids (int64) of decision vectors ``[n, 7]``; raises if one is invalid."""
-        return self._ids_of_raw(self._raw_of_decisions(self._check_decisions(decisions)))
+        """Canonical ids (int64) of decision vectors ``[n, 7]``; raises if one is invalid
+        (the all-``skip`` cell: :meth:`~nasbench.spaces.base.SearchSpace.repair` maps it to a
+        nearest valid cell, one operation changed)."""
+        return self._ids_of_raw(self._raw_of_decisions(self.check_decisions(decisions)))
+
+    def is_valid_decisions(self, decisions: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
+        """Whether each decision vector names an architecture (False only for all-``skip``)."""
+        return self._raw_to_id[self._raw_of_decisions(self.check_decisions(decisions))] >= 0
 
     def _raw_of_decisions(self, dec: np.ndarray) -> np.ndarray:
         """Raw indices of validated decision vectors ``[n, 7]``."""
         links = np.concatenate([np.zeros((len(dec), 1), dtype=np.int64), dec[:, :3]], axis=1)
         return _raw_index(links, self._local_to_full[dec[:, 3:]])
 
-    def _check_decisions(self, decisions: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
+    def check_decisions(self, decisions: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
         """Decisions as int64 ``[n, 7]``; raises InvalidArchitectureError naming the bad entry."""
         dec = np.asarray(decisions)
         n_dec = len(self.decision_sizes)

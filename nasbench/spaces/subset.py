@@ -8,6 +8,11 @@ decisions, encodings and graphs are those of the original space; an architecture
 subset raises :class:`~nasbench.errors.InvalidArchitectureError`; neighbours are the
 original neighbours that are in the subset, and :meth:`mutate` falls back to a uniform draw
 from the subset when an architecture has none.
+
+A decision vector may name an architecture of the original space that the table does not
+have; :meth:`repair` maps it (and any vector the original space cannot name) to the nearest
+member: the member whose decision vector differs in the fewest decisions, ties broken
+uniformly with the caller's generator.
 """
 from __future__ import annotations
 
@@ -20,10 +25,13 @@ from nasbench.spaces.base import CellGraph, SearchSpace
 class SubsetSpace(SearchSpace):
     """``base`` restricted to ``original_ids`` (distinct ids of ``base``; subset id i = row i)."""
 
-    def __init__(self, base: SearchSpace, original_ids) -> None:
+    def __init__(self, base: SearchSpace, original_ids, source: str = "") -> None:
         ids = base.check_ids(np.asarray(original_ids, dtype=np.int64))
         if len(np.unique(ids)) != len(ids) or len(ids) == 0:
             raise InvalidArchitectureError("a subset space needs distinct, non-empty original ids")
+        #: where the subset comes from (e.g. ``"user:cora-t20"``), for messages
+        self.source = str(source)
+        self._member_decisions: np.ndarray | None = None
         self.base = base
         self.name = base.name
         self.encodings = base.encodings
@@ -35,6 +43,12 @@ class SubsetSpace(SearchSpace):
     @property
     def size(self) -> int:
         return len(self.original_ids)
+
+    @property
+    def label(self) -> str:
+        """``'nbgraph' (subset of 40 architectures, user:cora-t20)``."""
+        where = f", {self.source}" if self.source else ""
+        return f"'{self.name}' (subset of {self.size} architectures{where})"
 
     # ----- mapping -------------------------------------------------------------------------
     def to_original(self, ids) -> np.ndarray:
@@ -49,7 +63,8 @@ class SubsetSpace(SearchSpace):
             bad = int(orig[local < 0].ravel()[0])
             raise InvalidArchitectureError(
                 f"architecture '{self.base.to_str(bad)}' (id {bad} of space '{self.base.name}') is "
-                f"not in this table's subset of {self.size} architectures"
+                f"not in this table's subset of {self.size} architectures (space {self.label}); "
+                f"SearchSpace.repair maps a decision vector to the nearest member"
             )
         return local
 
@@ -72,7 +87,43 @@ class SubsetSpace(SearchSpace):
         return self.base.to_decisions(self.to_original(ids))
 
     def from_decisions(self, decisions) -> np.ndarray:
-        return self.from_original(self.base.from_decisions(decisions))
+        dec = self.check_decisions(decisions)
+        try:
+            original = self.base.from_decisions(dec)
+        except InvalidArchitectureError as exc:
+            raise InvalidArchitectureError(f"{exc} [space {self.label}]") from None
+        return self.from_original(original)
+
+    def check_decisions(self, decisions) -> np.ndarray:
+        try:
+            return self.base.check_decisions(decisions)
+        except InvalidArchitectureError as exc:
+            raise InvalidArchitectureError(f"{exc} [space {self.label}]") from None
+
+    def is_valid_decisions(self, decisions) -> np.ndarray:
+        """Whether each vector names an architecture of the original space that is a member."""
+        dec = self.check_decisions(decisions)
+        ok = self.base.is_valid_decisions(dec)
+        if ok.any():
+            ok[ok] = self._local[self.base.from_decisions(dec[ok])] >= 0
+        return ok
+
+    @property
+    def member_decisions(self) -> np.ndarray:
+        """Decision vectors ``[size, n_decisions]`` of the members (their original space's)."""
+        if self._member_decisions is None:
+            dec = self.base.to_decisions(self.original_ids)
+            dec.flags.writeable = False
+            self._member_decisions = dec
+        return self._member_decisions
+
+    def _nearest_valid(self, vector: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The decision vector of a member nearest to ``vector`` (fewest decisions differ; ties
+        uniformly with one ``rng.integers`` call, members in id order)."""
+        members = self.member_decisions
+        distance = (members != vector).sum(axis=1)
+        nearest = np.flatnonzero(distance == distance.min())
+        return members[nearest[int(rng.integers(len(nearest)))]].copy()
 
     def canonical(self, ids) -> np.ndarray:
         ids = self.check_ids(ids)
@@ -89,6 +140,20 @@ class SubsetSpace(SearchSpace):
             return int(nbrs[rng.integers(len(nbrs))])
         others = np.setdiff1d(np.arange(self.size), [self.check_id(arch)])
         return int(others[rng.integers(len(others))]) if len(others) else self.check_id(arch)
+
+    # ----- per-space tables predictors read (only where the original space has them) ----------
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """The original space's operation vocabulary (AttributeError if it has none)."""
+        return self.base.ops
+
+    @property
+    def ops_table(self) -> np.ndarray:
+        """The original space's per-architecture op codes, one row per subset id (AttributeError
+        if it has none), so that code indexing ``ops_table[ids]`` reads the subset's rows."""
+        table = self.base.ops_table[self.original_ids]
+        table.setflags(write=False)
+        return table
 
     def graph(self, arch: int) -> CellGraph:
         return self.base.graph(int(self.original_ids[self.check_id(arch)]))

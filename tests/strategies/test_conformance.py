@@ -1,14 +1,16 @@
-"""The strategy conformance suite: every registered strategy passes every check here.
+"""The strategy conformance suite: every registered strategy passes every check, on every kind
+of space.
 
-Multi-objective strategies (``StrategySpec.objectives == "multi"``) run the same checks through
-their own path: a MultiObjectiveEvaluator (signal + the table's ``latency``) and run_mo_search.
-Add checks here rather than beside a single strategy. A strategy whose optional extra is not
-installed is skipped with the reason.
+The checks themselves are reusable functions in :mod:`strategies.conformance`; this module runs
+them over the registry and the four kinds of space (tests/strategies/conftest.py: nb201,
+nbgraph (Cora), nbgraph-proteins and a 40-architecture ``user:`` subset table whose signal
+pushes strategies towards vectors that name no architecture).
+test_conformance_catches.py shows that the checks fail on deliberately broken strategies.
+Add checks to strategies/conformance.py rather than beside a single strategy. A strategy whose
+optional extra is not installed is skipped with the reason.
 """
 from __future__ import annotations
 
-import dataclasses
-import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -16,15 +18,19 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.evaluator import EvalResult, Evaluator, MultiObjectiveEvaluator
-from strategies import make_strategy, run_search, strategy_names
-from strategies.registry import extra_available, get_spec, strategy_class
-from strategies.moloop import run_mo_search
+from strategies import conformance, make_strategy, strategy_names
+from strategies.registry import extra_available, get_spec
 from strategies.runner import RunSpec, run_one
+from tests.strategies.conftest import BENCHES, SUBSET
 from tests.toy import toy_benchmark
 
 ALL = strategy_names()
-BENCHES = ("nbgraph/cora", "nb201/cifar10")
+#: cheaper settings for the model-based strategies in long runs (they fit a model every k
+#: queries; the mutation and model-sampling paths are the same at any setting)
+FAST = {"bananas": {"epochs": 20, "num_ensemble": 2}, "npenas": {"k": 25}, "bo-gp": {"k": 5}}
+#: strategies that generate decision vectors (mutation, crossover, model sampling, policies)
+DECISION_VECTORS = {"bananas", "bo-gp", "npenas", "bohb", "nsga2", "reinforce", "rl-controller",
+                    "optuna-tpe", "optuna-random"}
 
 
 @pytest.fixture(params=ALL)
@@ -35,57 +41,76 @@ def name(request) -> str:
     return request.param
 
 
-def _run(bench, name, budget, seed=0, workers=1, evaluator_cls=Evaluator):
-    extra = {"fidelities": tuple(bench.table.fidelities.tolist())} if getattr(strategy_class(name), "needs_fidelities", False) else {}
-    strategy = make_strategy(name, bench.space, rng=np.random.default_rng(seed), **extra)
-    if get_spec(name).objectives == "multi":
-        signal = str(Evaluator(bench, rng=np.random.default_rng(0)).signal)
-        evaluator = _MO_VARIANT[evaluator_cls](bench, rng=np.random.default_rng(seed + 10_000),
-                                               objectives=[(signal, "max"), ("latency", "min")])
-        traj = run_mo_search(strategy, evaluator, budget, workers=workers)
-        assert isinstance(strategy.recommend(), list)
-        succeeded = set(traj["arch"][~np.isnan(traj["value"])].tolist())
-        assert set(traj.protocol["pareto_set"]) <= succeeded
-        return traj, evaluator
-    evaluator = evaluator_cls(bench, rng=np.random.default_rng(seed + 10_000))
-    return run_search(strategy, evaluator, budget, workers=workers), evaluator
+def _budget(name: str) -> str:
+    """Long enough for mutation, crossover and model sampling: 150 queries (60 for the
+    strategies that fit a neural or GP model, which still fit it at least twice)."""
+    return "60q" if name in FAST else "150q"
+
+
+# ----- on every space --------------------------------------------------------------------------
+@pytest.mark.parametrize("bench_name", BENCHES)
+def test_proposes_only_architectures_of_the_space(name, bench_name, load_bench):
+    bench = load_bench(bench_name)
+    traj = conformance.check_valid_proposals(name, bench, _budget(name), **FAST.get(name, {}))
+    assert len(traj) > 0
+    if bench_name == SUBSET and name in DECISION_VECTORS:
+        # the repair path really ran: vectors outside the 40-architecture table were mapped to members
+        assert traj.protocol["invalid_draws"] > 0, name
 
 
 @pytest.mark.parametrize("bench_name", BENCHES)
-def test_proposes_only_valid_architectures(name, bench_name):
-    bench = nasbench.load(bench_name)
-    traj, ev = _run(bench, name, "40q")
-    archs = np.array([h[0] for h in ev.history])
-    bench.space.check_ids(archs)
-    assert set(np.array([h[1] for h in ev.history])) <= set(bench.table.fidelities.tolist())
+def test_ask_tell_contract(name, bench_name, load_bench):
+    conformance.check_contract(name, load_bench(bench_name))
 
 
+def test_hyperparameters_have_one_source(name, load_bench):
+    conformance.check_hyperparameters(name, load_bench("nb201/cifar10"))
+    conformance.check_declared_attributes(name, load_bench("nbgraph/cora"))
+
+
+def _int_override(name: str) -> dict:
+    """The first integer hyperparameter, one above its default (a non-default to record)."""
+    for key, default in get_spec(name).defaults.items():
+        if isinstance(default, int) and not isinstance(default, bool):
+            return {key: default + 1}
+    return {}
+
+
+@pytest.mark.parametrize("override", [False, True], ids=["defaults", "override"])
+def test_result_file_records_the_registry_and_signature_hyperparameters(name, override, tmp_path):
+    from reproduce.results import read_run, write_result
+
+    hps = _int_override(name) if override else {}
+    spec = RunSpec("nbgraph/proteins", name, seed=0, budget="3q", hyperparameters=hps)
+    path = write_result(tmp_path, spec, run_one(spec))
+    _, traj = read_run(path)  # what the result file holds
+    conformance.check_recorded_hyperparameters(name, traj.protocol, hps, nasbench.load("nbgraph/proteins"))
+
+
+# ----- budgets, determinism, failures ----------------------------------------------------------
 @pytest.mark.parametrize("workers", [1, 4])
 def test_honours_query_budget_exactly(name, workers):
-    traj, ev = _run(nasbench.load("nbgraph/cora"), name, "30q", workers=workers)
-    assert len(traj) == 30 and ev.n_queries == 30
+    conformance.check_query_budget(name, nasbench.load("nbgraph/cora"), 30, workers=workers, **FAST.get(name, {}))
 
 
 @pytest.mark.parametrize("workers", [1, 4])
 def test_honours_time_budget(name, workers, tmp_path):
-    bench = toy_benchmark(tmp_path)
-    traj, _ = _run(bench, name, "95s", workers=workers)
-    assert len(traj) > 0 and traj["time"][-1] <= 95
-    assert np.all(np.diff(traj["time"]) >= 0)
-    if workers == 1:  # one trainer: finish times are the running sum of the charged costs
-        np.testing.assert_allclose(traj["time"], np.cumsum(traj["cost"]))
+    conformance.check_time_budget(name, toy_benchmark(tmp_path), 95, workers=workers)
 
 
 def test_same_seed_same_trajectory_different_seed_different(name):
-    bench = nasbench.load("nbgraph/cora")
-    a, _ = _run(bench, name, "25q", seed=3)
-    b, _ = _run(bench, name, "25q", seed=3)
-    c, _ = _run(bench, name, "25q", seed=4)
-    assert a.equals(b)
-    if get_spec(name).seed_independent:  # deterministic by design: the seed changes nothing
-        assert np.array_equal(a["arch"], c["arch"])
-    else:
-        assert not np.array_equal(a["arch"], c["arch"])
+    conformance.check_deterministic(name, nasbench.load("nbgraph/cora"), "25q", **FAST.get(name, {}))
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_tolerates_failed_trials(name, workers):
+    conformance.check_tolerates_failures(name, nasbench.load("nbgraph/cora"), 45, workers=workers,
+                                         **FAST.get(name, {}))
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_finishes_on_an_exhausted_finite_space(name, workers, tmp_path):
+    conformance.check_exhausts_a_finite_space(name, toy_benchmark(tmp_path), 60, workers=workers)
 
 
 @pytest.fixture(scope="module")
@@ -95,51 +120,13 @@ def spawn_pool():
 
 
 def test_same_trajectory_in_a_spawned_process(name, spawn_pool):
-    spec = RunSpec("nb201/cifar10", name, seed=11, budget="3000s", workers=2)
+    spec = RunSpec("nb201/cifar10", name, seed=11, budget="3000s", workers=2, hyperparameters=FAST.get(name, {}))
     here = run_one(spec)
     there = spawn_pool.submit(run_one, spec).result(timeout=300)
     assert here.equals(there)
 
 
-class _Flaky:
-    """Every third query fails (NaN), as a crashed or diverged training would."""
-
-    def evaluate(self, arch, fidelity=None, trial_id=None) -> EvalResult:
-        result = super().evaluate(arch, fidelity, trial_id)
-        if self.n_queries % 3 == 0:
-            return dataclasses.replace(result, value=math.nan)
-        return result
-
-
-class FlakyEvaluator(_Flaky, Evaluator):
-    pass
-
-
-class FlakyMOEvaluator(_Flaky, MultiObjectiveEvaluator):
-    pass
-
-
-_MO_VARIANT = {Evaluator: MultiObjectiveEvaluator, FlakyEvaluator: FlakyMOEvaluator}
-
-
-@pytest.mark.parametrize("workers", [1, 4])
-def test_tolerates_failed_trials(name, workers):
-    bench = nasbench.load("nbgraph/cora")
-    traj, _ = _run(bench, name, "45q", workers=workers, evaluator_cls=FlakyEvaluator)
-    assert len(traj) == 45 and np.isnan(traj["value"]).sum() >= 10
-    succeeded = set(traj["arch"][~np.isnan(traj["value"])].tolist())
-    assert set(traj["incumbent"][traj["incumbent"] >= 0].tolist()) <= succeeded
-
-
-@pytest.mark.parametrize("workers", [1, 4])
-def test_finishes_on_an_exhausted_finite_space(name, workers, tmp_path):
-    bench = toy_benchmark(tmp_path)  # 20 architectures
-    traj, _ = _run(bench, name, "60q", workers=workers)
-    assert traj.stopped == "exhausted" or len(traj) == 60
-    if traj.stopped == "exhausted":
-        assert len(set(traj["arch"].tolist())) == len(traj) <= bench.space.size
-
-
+# ----- the registry ---------------------------------------------------------------------------
 def test_registry_unknown_name_lists_known():
     from nasbench.errors import UnknownNameError
 
@@ -163,14 +150,15 @@ def _available_strategies() -> list[str]:
     return [n for n in ALL if extra_available(get_spec(n))]
 
 
-@pytest.mark.parametrize("executor", ["local", "ray"])
+@pytest.mark.parametrize("executor", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_every_strategy_identical_under_each_executor(executor):
     """One job per registered strategy through the executor equals the in-process run, bit for bit."""
     from nasbench.executors import Job, execute, ray_available
 
     if executor == "ray" and not ray_available():
         pytest.skip("ray is an optional extra (pip install 'nasbench-harness[ray]'); not installed")
-    specs = [RunSpec("nb201/cifar10", n, seed=5, budget="2500s", workers=2) for n in _available_strategies()]
+    specs = [RunSpec("nb201/cifar10", n, seed=5, budget="1500s", workers=2, hyperparameters=FAST.get(n, {}))
+             for n in _available_strategies()]
     if executor == "ray":
         import ray
 

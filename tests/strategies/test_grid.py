@@ -57,4 +57,3 @@ def test_bad_order_is_rejected_with_the_rule_and_value():
 def test_hyperparameters_reported():
     s = make_strategy("grid", get_space("nb201"), rng=np.random.default_rng(0), order="shuffled")
     assert s.hyperparameters == {"order": "shuffled"}
-    assert s.supports_large_spaces is False

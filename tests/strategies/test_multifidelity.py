@@ -118,13 +118,16 @@ def test_bohb_uses_its_model_after_n_min_plus_two_observations():
     space = nasbench.load("nb201/cifar10").space
     d = len(space.decision_sizes)
     bohb = BOHB(space, rng=np.random.default_rng(3), fidelities=(12.0, 200.0), random_fraction=0.0)
-    assert bohb.min_points == d + 1
+    assert bohb.min_points is None and bohb.n_min == d + 1
     rng = np.random.default_rng(4)
 
-    def observe(n):
+    def observe(n):  # chosen architectures at rung 0, through ask/tell
+        propose = bohb._propose
         for arch in rng.integers(space.size, size=n):
-            t = bohb._start(int(arch), 0)
+            bohb._propose = lambda arch=arch: bohb._start(int(arch), 0)
+            t = bohb.ask()
             bohb.tell(t, float((space.to_decisions([t.arch])[0] == 0).sum()))
+        bohb._propose = propose
 
     observe(d + 2)
     assert bohb._model_rung() is None

@@ -8,7 +8,6 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from nasbench.errors import InvalidArchitectureError  # noqa: E402
 from nasbench.spaces import get_space  # noqa: E402
 from strategies import make_strategy  # noqa: E402
 from strategies.base import StrategyError  # noqa: E402
@@ -78,22 +77,28 @@ def test_failed_trials_are_told_as_fail_and_async_asks_are_tracked(space):
     assert s.study.best_value == 80.0
 
 
-def test_invalid_decision_vectors_are_failed_and_redrawn(space, monkeypatch):
+def test_invalid_decision_vectors_are_failed_and_their_repair_asked(space, monkeypatch):
     s = make("optuna-random", space)
-    real = space.from_decisions
-    calls = {"n": 0}
-
-    def flaky(decisions):
-        calls["n"] += 1
-        if calls["n"] <= 2:
-            raise InvalidArchitectureError("no such cell")
-        return real(decisions)
-
-    monkeypatch.setattr(space, "from_decisions", flaky)
+    target = space.to_decisions([123])[0]
+    monkeypatch.setattr(space, "repair", lambda dec, rng: target[None, :].copy())  # "repairs" every draw
     t = s.ask()
-    assert 0 <= t.arch < space.size and s.invalid_draws == 2
-    states = [ft.state for ft in s.study.get_trials(deepcopy=False)]
-    assert states == [TrialState.FAIL, TrialState.FAIL, TrialState.RUNNING]
+    assert t.arch == 123 and s.invalid_draws == 1
+    trials = s.study.get_trials(deepcopy=False)
+    assert [ft.state for ft in trials] == [TrialState.FAIL, TrialState.RUNNING]
+    assert [trials[1].params[n] for n in space.decision_names] == target.tolist()  # Optuna holds what runs
+    s.tell(t, 70.0)
+    assert s.study.best_value == 70.0
+
+
+def test_real_invalid_cells_are_repaired_on_nbgraph():
+    g = get_space("nbgraph")
+    s = make("optuna-tpe", g, n_startup_trials=0)
+    skip = g.ops.index("skip")
+    for _ in range(40):  # reward skips: TPE is pushed towards the all-skip cell, which has no id
+        t = s.ask()
+        assert 0 <= t.arch < g.size
+        s.tell(t, float((g.to_decisions([t.arch])[0][3:] == skip).sum()))
+    assert all(ft.state != TrialState.RUNNING for ft in s.study.get_trials(deepcopy=False))
 
 
 def test_optuna_is_quiet_and_its_log_level_restored(space, capfd):

@@ -1,4 +1,4 @@
-"""reinforce: the policy learns a toy reward, failures make no update, invalid cells redrawn."""
+"""reinforce: the policy learns a toy reward, failures make no update, invalid cells repaired."""
 from __future__ import annotations
 
 import math
@@ -121,16 +121,17 @@ def test_invalid_decision_vectors_are_redrawn():
     assert all(0 <= a < space.size for a in archs)
 
 
-def test_a_policy_collapsed_onto_invalid_cells_is_a_typed_error():
-    from strategies.base import MAX_REDRAWS
-
+def test_a_policy_collapsed_onto_an_invalid_cell_gets_the_repaired_cell_and_learns_it():
     space = get_space("nbgraph")
     s = make_strategy("reinforce", space, rng=np.random.default_rng(0))
     skip = space.ops.index("skip")
     s.logits[3:, skip] = 1e3  # every op is skip: the all-skip cell names no architecture
-    with pytest.raises(StrategyError, match="named no architecture.*collapsed onto invalid cells"):
-        s.ask()
-    assert s.invalid_draws == MAX_REDRAWS
+    trials = [s.ask() for _ in range(20)]
+    assert s.invalid_draws == 20
+    for t in trials:  # the space's repair: one operation changed, the nearest cells that exist
+        ops = space.to_decisions([t.arch])[0][3:]
+        assert (ops == skip).sum() == 3
+        assert (s._pending[t.trial_id][3:] == skip).sum() == 3  # the vector rewarded is the repaired one
 
 
 @pytest.mark.parametrize(

@@ -173,19 +173,23 @@ def test_asynchronous_tells_in_any_order(space):
     assert 13 <= s.n_updates <= 15  # every batch whose ten members were all told
 
 
-def test_unknown_and_repeated_tells_are_ignored(space):
+def test_unknown_and_repeated_tells_are_errors_that_change_nothing(space):
+    from strategies.base import TrialContractError
+
     s = make(space, batch_size=2, entropy_weight=0.0)
     t1, t2 = s.ask(), s.ask()
     s.tell(t1, 50.0)
-    s.tell(t1, 80.0)  # told twice: the second tell does not count for the batch
-    assert s.n_updates == 0 and s.baseline == pytest.approx(50.0)
-    s.tell(type(t1)(t1.arch, None, 999), 60.0)  # not asked from this strategy
+    with pytest.raises(TrialContractError, match=r"told Trial\(arch=\d+, fidelity=None, trial_id=0\) twice"):
+        s.tell(t1, 80.0)
+    assert s.n_updates == 0 and s.baseline == pytest.approx(50.0) and s.n_told == 1
+    with pytest.raises(TrialContractError, match="trial_id=999.*never asked"):
+        s.tell(type(t1)(t1.arch, None, 999), 60.0)
     assert s.n_updates == 0
     s.tell(t2, 60.0)
     assert s.n_updates == 1
 
 
-def test_works_on_heterogeneous_decisions_and_redraws_invalid_cells():
+def test_works_on_heterogeneous_decisions_and_repairs_invalid_cells():
     space = get_space("nbgraph")
     s = make_strategy("rl-controller", space, rng=np.random.default_rng(0))
     skip = space.ops.index("skip")
