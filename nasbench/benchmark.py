@@ -274,7 +274,7 @@ def _load_user(name: str) -> Benchmark:
 
         try:
             ids = [space.from_str(a) for a in archs]
-            bench_space = SubsetSpace(space, ids)
+            bench_space = SubsetSpace(space, ids, source=name)
         except Exception as exc:
             table.close()
             raise TableIntegrityError(

@@ -191,7 +191,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec, message = summary.failures[0]
         print(f"nasbench: warning: {summary.failed} of {summary.total} runs failed, e.g. seed {spec.seed} of "
               f"{spec.strategy} on {spec.benchmark}: "
-              f"{' '.join(message.split())} (details: {error_path(out_dir, spec)}); rerun the same command to retry",
+              f"{' '.join(message.split())} (details: {error_path(out_dir, spec)}); fix the cause if the error names one, then rerun the "
+              f"same command: finished runs are kept, failed ones are retried",
               file=sys.stderr)
         return 1
     return 0
