@@ -267,18 +267,24 @@ class Reporter:
     """Reads final validation and test values after the fact (never given to a strategy).
 
     ``final`` = the table's highest fidelity, mean over replicates. Regret is measured against
-    the table's best final validation value and best final test value.
+    the table's best final validation value and best final test value among the architectures
+    ``feasible`` allows (a boolean mask; all when None): under a hardware constraint the
+    reference is the best architecture that meets the limit, not the unconstrained optimum.
     """
 
-    def __init__(self, benchmark: Benchmark, valid_metric: str = "valid_acc", test_metric: str = "test_acc"):
+    def __init__(self, benchmark: Benchmark, valid_metric: str = "valid_acc", test_metric: str = "test_acc",
+                 feasible: np.ndarray | None = None):
         table = benchmark.table
         self.valid = table.vector(valid_metric)
         try:
             self.test = table.vector(test_metric)
         except MissingMetricError:
             self.test = np.full(table.n_archs, np.nan, dtype=np.float32)
-        self.best_valid = float(np.nanmax(self.valid))
-        self.best_test = float(np.nanmax(self.test)) if not np.isnan(self.test).all() else math.nan
+        allowed = np.ones(table.n_archs, dtype=bool) if feasible is None else np.asarray(feasible, dtype=bool)
+        valid, test = self.valid[allowed], self.test[allowed]
+        self.best_valid = float(np.nanmax(valid)) if not np.isnan(valid).all() else math.nan
+        self.best_test = float(np.nanmax(test)) if not np.isnan(test).all() else math.nan
+        self.n_feasible = int(allowed.sum())
         self.valid_metric, self.test_metric = valid_metric, test_metric
 
     def final(self, arch: int) -> tuple[float, float]:
@@ -393,6 +399,13 @@ class ConstrainedEvaluator(Evaluator):
             raise NasbenchError(f"constraint limit must be positive, got {limit!r}")
         self.constraint_metric, self.limit, self.mode, self.w = constraint_metric, float(limit), mode, float(w)
         self._constraint = benchmark.table.vector(constraint_metric).astype(np.float64)
+        self.feasible_mask = self._constraint <= self.limit
+        if not self.feasible_mask.any():
+            lowest = float(np.nanmin(self._constraint))
+            raise NasbenchError(
+                f"constraint {constraint_metric} <= {self.limit:g}: no architecture of '{benchmark.name}' meets it "
+                f"(the lowest {constraint_metric} is {lowest:g} {info.unit}); raise the limit to at least {lowest:g}"
+            )
 
     def feasible(self, arch: int) -> bool:
         return bool(self._constraint[arch] <= self.limit)
@@ -412,4 +425,5 @@ class ConstrainedEvaluator(Evaluator):
         rule = {"reject": "infeasible -> failed trial (NaN), full cost charged",
                 "mnas-soft": f"acc * (c/T)^{self.w:g} (MnasNet soft)",
                 "mnas-hard": "acc if c <= T else acc * (c/T)^-1 (MnasNet hard)"}[self.mode]
-        return {**super().describe(), "constraint": f"{self.constraint_metric} <= {self.limit:g}: {rule}"}
+        return {**super().describe(), "constraint": f"{self.constraint_metric} <= {self.limit:g}: {rule}",
+                "regret_reference": f"best of the {int(self.feasible_mask.sum()):,} architectures that meet the limit"}

@@ -77,6 +77,13 @@ def run_one(spec: RunSpec) -> Trajectory:
                              **{**extra, **spec.hyperparameters})
     if get_spec(spec.strategy).objectives == "multi":
         from nasbench.evaluator import MultiObjectiveEvaluator
+
+        if spec.constraint:
+            raise StrategyError(
+                f"strategy '{spec.strategy}' is multi-objective and does not apply --constraint "
+                f"'{spec.constraint}'; put the metric among the objectives instead (--objectives "
+                f"{parse_constraint(spec.constraint)['constraint_metric']}:min) or use a single-objective strategy"
+            )
         from strategies.moloop import run_mo_search
 
         signal = spec.signal or str(Evaluator(bench, rng=np.random.default_rng(0)).signal)
@@ -93,8 +100,10 @@ def run_one(spec: RunSpec) -> Trajectory:
                       allow_test_signal=spec.allow_test_signal)
         if spec.constraint:
             evaluator = ConstrainedEvaluator(bench, **common, **parse_constraint(spec.constraint))
+            reporter = Reporter(bench, feasible=evaluator.feasible_mask)
         else:
             evaluator = Evaluator(bench, **common)
-        trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=Reporter(bench))
+            reporter = Reporter(bench)
+        trajectory = run_search(strategy, evaluator, spec.budget, workers=spec.workers, reporter=reporter)
     trajectory.protocol.update({"seed": spec.seed, "config_key": spec.config_key()})
     return trajectory
