@@ -59,7 +59,9 @@ def test_query_by_id_and_text_output():
 def test_list_shows_every_benchmark():
     proc = run_cli("list", "--json")
     names = [b["name"] for b in json.loads(proc.stdout)["benchmarks"]]
-    assert names == nasbench.benchmark_names()
+    builtin = [n for n in names if not n.startswith("user:")]
+    assert builtin == nasbench.benchmark_names()
+    assert [n for n in names if n.startswith("user:")] == nasbench.user_table_names()  # the session's user tables
 
 
 @pytest.mark.parametrize(
