@@ -113,7 +113,7 @@ def run_file(work_dir: str | Path, arch: int, seed: int) -> Path:
 
 
 #: torch intra-op threads of one training job. Fixed, not derived from the batch: on CPU the
-#: thread count changes the last bits of reductions (BatchNorm batch statistics split by thread),
+#: thread count changes the last bits of reductions (e.g. BatchNorm1d's batch statistics),
 #: and those compound over epochs into different accuracies. When it followed the number of jobs
 #: in the batch (cores // workers), the same (arch, seed, epochs) trained alone and among others
 #: gave different results (issue 12). Parallelism comes from the executor's processes.

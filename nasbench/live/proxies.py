@@ -10,24 +10,44 @@ NAS", ICLR 2021 (code: github.com/SamsungLabs/zero-cost-nas, ``foresight/pruners
 and Mellor, Turner, Storkey, Crowley, "Neural Architecture Search without Training", ICML 2021
 (``naswot``; jacob_cov is their earlier arXiv v1 score, as used by Abdelfattah et al.):
 
-- ``grad_norm``: sum over conv/linear layers of ``||dL/dW||_2``;
-- ``snip`` (Lee et al. 2019): ``sum |dL/dW * W|``;
-- ``grasp`` (Wang et al. 2020): ``sum -W * (H g)`` with ``g = dL/dW`` and the Hessian-gradient
-  product from a second backward pass;
-- ``fisher`` (Turner et al. 2020, Theis et al. 2018): for every conv/linear output activation
-  ``a`` with gradient ``g``: ``0.5 * mean_batch (sum_spatial a*g)^2``, summed over channels and layers;
+*Weights* ``W`` below are the weight tensors of the conv and linear layers: ``nn.Conv2d``,
+``nn.Linear``, torch_geometric's own ``Linear`` (the weight matrix inside GCN, GAT, SAGE, Cheb
+and GraphConv layers, which is not an ``nn.Linear``) and ARMAConv's weight tensors; not biases,
+BatchNorm affine parameters or GAT's attention vectors. ``L`` is the loss of one batch (mean
+cross-entropy; graphs: mean NLL on the train mask).
+
+- ``grad_norm``: ``sum_W ||dL/dW||_2`` (Frobenius norm per weight tensor);
+- ``snip`` (Lee et al. 2019): ``sum_W sum |dL/dW * W|``;
+- ``grasp`` (Wang et al. 2020): ``sum_W sum -W * (H g)`` with ``g = dL/dW`` (all weights) and
+  ``H`` the Hessian of ``L`` with respect to the weights (a Hessian-gradient product from a
+  second backward pass);
+- ``fisher`` (Turner et al. 2020, Theis et al. 2018): for every conv/linear layer's output
+  activation ``a`` (the modules above except ARMAConv, whose products are not modules) with
+  gradient ``g = dL/da``: ``0.5 * mean_batch (sum_spatial a*g)^2``, summed over channels and
+  layers;
 - ``jacob_cov``: ``-sum(log(v + k) + 1/(v + k))``, ``k = 1e-5``, over the eigenvalues ``v`` of the
   correlation matrix of the per-sample input Jacobians ``d sum(out) / dx`` (images only);
-- ``synflow`` (Tanaka et al. 2020): on a copy with ``|W|`` in float64, eval mode (BN running
-  statistics, no dropout), input all ones: ``sum |W * dR/dW|`` with ``R = sum(output)``;
+- ``synflow`` (Tanaka et al. 2020): on a copy with every parameter and buffer replaced by its
+  absolute value, in float64, eval mode (BN running statistics, no dropout), input all ones
+  (images: one sample): ``sum_W sum |W * dR/dW|`` with ``R = sum(output)``;
 - ``naswot``: binary codes ``c`` of the ReLU units (images: ``nn.ReLU`` inputs > 0; graphs — the
   NB-Graph GNNs use functional ReLUs — the sign of every GNN-layer and top-level linear output,
-  i.e. the code a ReLU after it would produce) per sample (graphs: per node, at most 1,000 nodes:
-  the first train/val/test-mask nodes); ``K = c c^T + (1-c)(1-c)^T``; score ``slogdet(K)``;
+  i.e. the code a ReLU after it would produce) per sample, at most 128 samples (graphs: per
+  node, the first 128 train/val/test-mask nodes with distinct feature rows);
+  ``K = c c^T + (1-c)(1-c)^T``; score ``log det K``, ``-inf`` when ``K`` is singular to working
+  precision (eigenvalue test; ``slogdet`` of a singular ``K`` is rounding noise);
 - ``params``: parameters in millions (the tables' ``params`` unit);
-- ``flops``: multiply-accumulates (millions) of ``nn.Conv2d`` and ``nn.Linear`` layers, counted with
+- ``flops``: multiply-accumulates (millions) of the conv and linear layers above, counted with
   forward hooks: per sample for images, per full-graph forward for graphs (message passing
-  itself, e.g. GCN's sparse aggregation, is not counted; the Linear layers inside GNN convs are).
+  itself, e.g. GCN's sparse aggregation, is not counted; the Linear layers inside GNN convs and
+  ARMAConv's dense products are).
+
+Until issue 12, graph naswot used the first 1,000 mask nodes, duplicates included: the kernel
+was singular for most NB-Graph networks on Cora and the score -inf or rounding noise (e.g.
++3136 for arch 999). And grad_norm, snip, grasp, fisher and flops missed torch_geometric's ``Linear``
+(it is not an ``nn.Linear``) and ARMAConv's weights, so on NB-Graph networks they saw only the
+``fc``/GIN/pre-/post-processing linears; synflow summed over every parameter of two or more
+dimensions, GAT's attention vectors included. Image (NB201) values are unchanged.
 
 Graph networks support every proxy but ``jacob_cov`` (:data:`GRAPH_PROXIES`); a row of the
 input Jacobian of a graph is not a per-node quantity, so it is refused with a typed error.
@@ -84,9 +104,45 @@ def default_loss(out: torch.Tensor, batch: Any) -> torch.Tensor:
     return F.cross_entropy(out.float(), batch[1])
 
 
+def _layer_types() -> tuple[type, ...]:
+    """``nn.Conv2d``, ``nn.Linear`` and torch_geometric's own ``Linear`` (the weight matrix inside
+    GCN, GAT, SAGE, Cheb and GraphConv layers; it is not an ``nn.Linear`` subclass)."""
+    try:
+        from torch_geometric.nn.dense.linear import Linear as PygLinear
+    except ImportError:  # pragma: no cover - image-only installs
+        return (nn.Conv2d, nn.Linear)
+    return (nn.Conv2d, nn.Linear, PygLinear)
+
+
+def _arma_types() -> tuple[type, ...]:
+    try:
+        from torch_geometric.nn import ARMAConv
+    except ImportError:  # pragma: no cover
+        return ()
+    return (ARMAConv,)
+
+
 def _weighted_layers(net: nn.Module) -> list[nn.Module]:
-    """Conv and linear layers (``nn.Linear`` also covers the ones inside PyG convs)."""
-    return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight is not None]
+    """Modules that apply one weight matrix (or kernel) to their input, see :func:`_layer_types`."""
+    kinds = _layer_types()
+    return [m for m in net.modules() if isinstance(m, kinds) and getattr(m, "weight", None) is not None]
+
+
+#: ARMAConv keeps its weight tensors as its own parameters (no Linear module inside)
+_ARMA_WEIGHTS = ("init_weight", "weight", "root_weight")
+
+
+def _weights(net: nn.Module) -> list[torch.Tensor]:
+    """The weight tensors the parameter-level proxies (grad_norm, snip, grasp, synflow) sum over:
+    the weight of every :func:`_weighted_layers` module and ARMAConv's weight tensors. Not
+    biases, BatchNorm affine parameters or GAT's attention vectors (the zero-cost-nas rule:
+    conv and linear weights)."""
+    out = [m.weight for m in _weighted_layers(net)]
+    arma = _arma_types()
+    for m in net.modules():
+        if arma and isinstance(m, arma):
+            out += [getattr(m, n) for n in _ARMA_WEIGHTS if isinstance(getattr(m, n, None), nn.Parameter)]
+    return out
 
 
 def _gnn_layers(net: nn.Module) -> list[nn.Module]:
@@ -97,28 +153,35 @@ def _gnn_layers(net: nn.Module) -> list[nn.Module]:
     return [m for m in net.modules() if isinstance(m, MessagePassing)]
 
 
-def _grads(net: nn.Module, batch: Any, loss_fn: LossFn) -> list[nn.Module]:
+def _grads(net: nn.Module, batch: Any, loss_fn: LossFn) -> list[torch.Tensor]:
+    """One backward pass of the loss; the :func:`_weights` that received a gradient."""
     net.train()
     net.zero_grad(set_to_none=True)
     loss = (loss_fn or default_loss)(_forward(net, batch), batch)
     loss.backward()
-    return [m for m in _weighted_layers(net) if m.weight.grad is not None]
+    return [w for w in _weights(net) if w.grad is not None]
+
+
+def _grad_norm(weights: list[torch.Tensor]) -> float:
+    return float(sum(w.grad.norm() for w in weights))
+
+
+def _snip(weights: list[torch.Tensor]) -> float:
+    return float(sum((w.grad * w.detach()).abs().sum() for w in weights))
 
 
 # ----- proxies ------------------------------------------------------------------------------------
 def grad_norm(net: nn.Module, batch: Any, loss_fn: LossFn = default_loss) -> float:
-    layers = _grads(net, batch, loss_fn)
-    return float(sum(m.weight.grad.norm() for m in layers))
+    return _grad_norm(_grads(net, batch, loss_fn))
 
 
 def snip(net: nn.Module, batch: Any, loss_fn: LossFn = default_loss) -> float:
-    layers = _grads(net, batch, loss_fn)
-    return float(sum((m.weight.grad * m.weight.detach()).abs().sum() for m in layers))
+    return _snip(_grads(net, batch, loss_fn))
 
 
 def grasp(net: nn.Module, batch: Any, loss_fn: LossFn = default_loss) -> float:
     net.train()
-    weights = [m.weight for m in _weighted_layers(net)]
+    weights = _weights(net)
     loss = loss_fn(_forward(net, batch), batch)
     g = torch.autograd.grad(loss, weights, allow_unused=True)
     pairs = [(w, gi.detach()) for w, gi in zip(weights, g) if gi is not None]
@@ -194,19 +257,26 @@ def synflow(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
     else:
         out = net(ones)
     out.sum().backward()
-    return float(sum((p.grad * p.detach()).abs().sum() for p in net.parameters() if p.grad is not None and p.dim() > 1))
+    return float(sum((w.grad * w.detach()).abs().sum() for w in _weights(net) if w.grad is not None))
 
 
-#: graph proxies score on row-normalised features: on NAS-Bench-Graph's raw binary features
-#: many nodes share one ReLU code at initialisation, naswot's kernel is singular (log-det -inf;
-#: e.g. arch 123 of the nbgraph space on Cora) and the gradient proxies scale with the row sums
+#: graph proxies score on row-normalised features: on NAS-Bench-Graph's raw binary features the
+#: gradient proxies scale with the row sums. (The -inf naswot scores once put down to the raw
+#: features came from its row choice, fixed in issue 12; see :func:`_naswot_rows`.)
 PROXY_GRAPH_FEATURES = "normalized"
 
-#: at most this many samples (graph: nodes) enter naswot's kernel
-NASWOT_MAX_SAMPLES = 1000
+#: at most this many samples (graph: nodes) enter naswot's kernel (Mellor et al. score batches
+#: of 128). Graphs: with 1,000 Cora nodes the binary code matrix of most NB-Graph networks has
+#: rank below 1,000 (24 of 30 sampled archs), so the kernel was singular and its log-det either
+#: -inf or rounding noise; with 128 distinct nodes all 30 were non-singular.
+NASWOT_MAX_SAMPLES = 128
 
 
 def _naswot_rows(batch: Any) -> torch.Tensor | None:
+    """Graph nodes whose codes enter the kernel: train/val/test-mask nodes in index order (all
+    nodes without masks), keeping only the first node of each distinct feature row (Cora has
+    nodes with identical features; identical inputs make the kernel singular whatever the
+    network), at most :data:`NASWOT_MAX_SAMPLES`. ``None`` for image batches (every sample)."""
     if not is_graph_batch(batch):
         return None
     n = batch.x.shape[0]
@@ -214,7 +284,17 @@ def _naswot_rows(batch: Any) -> torch.Tensor | None:
     idx = torch.cat([m.nonzero().view(-1) for m in masks if m is not None]) if any(
         m is not None for m in masks) else torch.arange(n)
     idx = torch.unique(idx)  # sorted
-    return idx[:NASWOT_MAX_SAMPLES]
+    _, first = np.unique(batch.x[idx].detach().cpu().numpy(), axis=0, return_index=True)
+    return idx[torch.from_numpy(np.sort(first))][:NASWOT_MAX_SAMPLES]
+
+
+def _logdet_psd(k: torch.Tensor) -> float:
+    """log det of a symmetric positive semi-definite matrix; -inf when it is singular to
+    working precision (smallest eigenvalue <= n * eps * largest, numpy's matrix_rank rule).
+    ``slogdet`` of a singular matrix returns rounding noise with either sign."""
+    ev = torch.linalg.eigvalsh(k)
+    tol = float(ev[-1]) * len(k) * torch.finfo(ev.dtype).eps
+    return float(torch.log(ev).sum()) if float(ev[0]) > tol else -math.inf
 
 
 def naswot(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
@@ -248,8 +328,7 @@ def naswot(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
     if rows is None and len(c) > NASWOT_MAX_SAMPLES:
         c = c[:NASWOT_MAX_SAMPLES]
     k = c @ c.t() + (1 - c) @ (1 - c).t()
-    sign, logdet = torch.linalg.slogdet(k)
-    return float(logdet) if float(sign) > 0 else -math.inf
+    return _logdet_psd(k)
 
 
 def _forward_once_with_hooks(net: nn.Module, batch: Any, handles: list) -> None:
@@ -274,11 +353,18 @@ def flops(net: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> float:
         k = m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups)
         macs[0] += out.numel() * k
 
-    def lin_hook(m: nn.Linear, _inp, out):
-        macs[0] += out.numel() * m.in_features
+    def lin_hook(m: nn.Module, _inp, out):
+        macs[0] += out.numel() * m.weight.shape[1]  # in features (nn.Linear and PyG's Linear)
+
+    def arma_hook(m: nn.Module, inp, _out):
+        # per stack: x @ init_weight, (T - 1) x out @ weight, T x x @ root_weight, for every node
+        n, k, t = inp[0].shape[0], m.num_stacks, m.num_layers
+        macs[0] += n * k * (m.in_channels * m.out_channels * (1 + t) + (t - 1) * m.out_channels ** 2)
 
     handles = [m.register_forward_hook(conv_hook if isinstance(m, nn.Conv2d) else lin_hook)
                for m in _weighted_layers(net)]
+    arma = _arma_types()
+    handles += [m.register_forward_hook(arma_hook) for m in net.modules() if arma and isinstance(m, arma)]
     _forward_once_with_hooks(net, batch, handles)
     per = 1 if is_graph_batch(batch) else len(batch[0])
     return macs[0] / per / 1e6
@@ -339,9 +425,8 @@ def compute_all(names, net: nn.Module, batch: Any, *, loss_fn: LossFn | None = N
         try:
             work = copy.deepcopy(net)
             with seeded(seed):
-                layers = _grads(work, batch, loss_fn or default_loss)
-            out["grad_norm"] = float(sum(m.weight.grad.norm() for m in layers))
-            out["snip"] = float(sum((m.weight.grad * m.weight.detach()).abs().sum() for m in layers))
+                weights = _grads(work, batch, loss_fn or default_loss)
+            out["grad_norm"], out["snip"] = _grad_norm(weights), _snip(weights)
             del work
         except (RuntimeError, ValueError):
             out["grad_norm"] = out["snip"] = math.nan

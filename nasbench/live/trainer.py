@@ -6,6 +6,12 @@
   ``channels_last`` apply on CUDA only and are ignored on CPU;
 - deterministic mode: ``torch.use_deterministic_algorithms(True, warn_only=True)`` and cuDNN
   deterministic / no benchmark, restored afterwards;
+- threads: ``threads=n`` runs the call with ``n`` torch intra-op threads (restored afterwards).
+  On CPU the thread count is part of what a run computes: kernels such as BatchNorm1d's batch
+  statistics split their reductions by thread, so 1 and 2 threads give different last bits,
+  which compound over epochs into different accuracies. A run that must be a function of
+  (architecture, seed, epochs) alone fixes it (:func:`nasbench.live.build.train_job` uses
+  :data:`~nasbench.live.build.JOB_THREADS`);
 - randomness: one integer ``seed`` -> ``np.random.SeedSequence`` -> a private
   ``torch.Generator`` for data order and augmentation, and a seed for the global torch RNG
   used (by dropout) only inside a context that restores the global RNG state afterwards;
@@ -107,6 +113,8 @@ class TrainResult:
     channels_last: bool = False
     deterministic: bool = False
     seed: int | None = None
+    #: torch intra-op threads the run used
+    threads: int | None = None
     #: the benchmark's numbers for this run, by ``recipe.report`` (set also for failed runs:
     #: NB-Graph reads the epochs before a divergence)
     reported: Reported | None = None
@@ -185,6 +193,22 @@ def _deterministic(on: bool) -> Iterator[None]:
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = prev[2], prev[3]
 
 
+@contextmanager
+def intra_op_threads(n: int | None) -> Iterator[None]:
+    """``torch.set_num_threads(n)`` for the duration of the block (``None``: leave it as it is)."""
+    if n is None:
+        yield
+        return
+    if int(n) < 1:
+        raise NasbenchError(f"threads must be >= 1, got {n}")
+    prev = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev)
+
+
 def _optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
@@ -218,8 +242,13 @@ def _is_oom(exc: BaseException) -> bool:
 def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
           device: str | torch.device = "auto", amp: bool | str | None = False,
           channels_last: bool = False, deterministic: bool = False, seed: int = 0,
+          threads: int | None = None,
           on_epoch: Callable[[EpochMetrics], None] | None = None) -> TrainResult:
-    """Train ``model`` on ``data`` with ``recipe``; never raises for NaN loss or CUDA OOM."""
+    """Train ``model`` on ``data`` with ``recipe``; never raises for NaN loss or CUDA OOM.
+
+    ``threads``: torch intra-op threads for this call (restored afterwards); ``None`` keeps the
+    process's setting, and then the CPU result depends on it (see the module docstring).
+    """
     dev = resolve_device(device)
     amp_dtype = resolve_amp(amp, dev)
     use_cl = bool(channels_last) and dev.type == "cuda" and isinstance(data, ImageData)
@@ -230,7 +259,8 @@ def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
     gen = torch.Generator(device="cpu").manual_seed(data_seed)
     t_start = time.perf_counter()
     try:
-        with _deterministic(deterministic), seeded(torch_seed):
+        with intra_op_threads(threads), _deterministic(deterministic), seeded(torch_seed):
+            result.threads = torch.get_num_threads()
             model.to(dev)
             if use_cl:
                 model.to(memory_format=torch.channels_last)

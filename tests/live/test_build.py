@@ -53,7 +53,7 @@ def test_build_load_and_search_cora():
     """20 archs x 2 seeds x 2 epochs on CPU: about 60-80 s on 2 idle cores."""
     pytest.importorskip("torch_geometric")
     from nasbench.evaluator import Evaluator
-    from nasbench.live.build import build_user_table, run_file, work_dir_for
+    from nasbench.live.build import build_user_table, read_record, run_file, work_dir_for
     from strategies.loop import run_search
     from strategies.registry import make_strategy
 
@@ -70,15 +70,27 @@ def test_build_load_and_search_cora():
     assert [bench.space.to_str(i) for i in range(20)] == [cora.space.to_str(int(o)) for o in orig]
     # live params equal the published table's
     np.testing.assert_allclose(bench.query(np.arange(20), "params"), cora.query(orig, "params"), rtol=1e-5)
-    assert np.isfinite(bench.table.array("valid_acc")).all()
-
-    # resumable: a missing run file is the only run redone
+    # the table holds the run files' numbers: [arch row, seed, fidelity (epochs 1, 2)]
     work = work_dir_for("cora-t20")
+    for metric in ("valid_acc", "test_acc", "train_time"):
+        expected = np.array([[[read_record(run_file(work, int(o), s))["at"][str(e)][metric] for e in (1, 2)]
+                              for s in (0, 1)] for o in orig], dtype=np.float32)
+        np.testing.assert_array_equal(bench.table.array(metric), expected, err_msg=metric)
+    # NB-Graph's rule: the best validation accuracy up to the epoch never decreases
+    valid = bench.table.array("valid_acc")
+    assert (valid[:, :, 1] >= valid[:, :, 0]).all()
+
+    # resumable: a missing run file is the only run redone, and redone bit for bit
+    before = read_record(run_file(work, orig[3], 1))
     run_file(work, orig[3], 1).unlink()
     seen.clear()
     build_user_table("nbgraph", "cora", archs=20, seeds=2, epochs=2, out="cora-t20",
                      executor="serial", device="cpu", progress=seen.append)
     assert [(r["arch"], r["seed"]) for r in seen] == [(int(orig[3]), 1)]
+    def untimed(rec):
+        return {e: {k: v for k, v in m.items() if k != "train_time"} for e, m in rec["at"].items()}
+
+    assert untimed(read_record(run_file(work, orig[3], 1))) == untimed(before)
     assert json.loads((work / "manifest.json").read_text())["epochs"] == 2
 
     # a search runs on it and only proposes built archs

@@ -1,6 +1,7 @@
 """Zero-cost proxies: values, no side effects on the network or the global RNG, graph support."""
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -87,6 +88,23 @@ def test_graph_proxies_on_cora():
     assert all(math.isfinite(v) for v in vals.values()), vals
     with pytest.raises(P.ProxyError):
         P.compute("jacob_cov", net, data.data)
+    # arch 123 (gcn, gcn, gcn, sage): every weight is a 2-D matrix of a linear map (torch_geometric's
+    # own Linear inside the convs included) applied once to every node of the graph
+    g = data.data
+    weights = [p for p in net.parameters() if p.dim() == 2]
+    assert vals["params"] == sum(p.numel() for p in net.parameters()) / 1e6
+    assert vals["flops"] == pytest.approx(g.num_nodes * sum(p.numel() for p in weights) / 1e6, rel=1e-12)
+    # the gradient proxies see all of them: a plain backward pass with the same dropout draws
+    work = copy.deepcopy(net)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        work.train()
+        out = torch.log_softmax(work(g), 1)
+        torch.nn.functional.nll_loss(out[g.train_mask], g.y[g.train_mask]).backward()
+    grads = [p.grad for p in work.parameters() if p.dim() == 2]
+    assert vals["grad_norm"] == pytest.approx(float(sum(d.norm() for d in grads)), rel=1e-5)
+    snip = sum(float((d * w.detach()).abs().sum()) for d, w in zip(grads, weights))
+    assert vals["snip"] == pytest.approx(snip, rel=1e-5)
 
 
 def test_zc_writes_augmented_user_table(tmp_path, monkeypatch):
