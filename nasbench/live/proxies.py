@@ -67,6 +67,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasbench.stats import spearman  # noqa: F401 - re-exported: proxies.spearman
 from nasbench.errors import NasbenchError, UnknownNameError, one_of
 from nasbench.live._rng import seeded
 
@@ -438,31 +439,6 @@ def compute_all(names, net: nn.Module, batch: Any, *, loss_fn: LossFn | None = N
         except (ProxyError, RuntimeError, ValueError, np.linalg.LinAlgError):
             out[n] = math.nan
     return out
-
-
-def spearman(a, b) -> float:
-    """Spearman's rho (average ranks for ties) over the pairs where both are finite."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    ok = np.isfinite(a) & np.isfinite(b)
-    a, b = a[ok], b[ok]
-    if len(a) < 3:
-        return math.nan
-
-    def ranks(x):
-        order = np.argsort(x, kind="mergesort")
-        r = np.empty(len(x))
-        r[order] = np.arange(len(x), dtype=float)
-        for v in np.unique(x):
-            m = x == v
-            if m.sum() > 1:
-                r[m] = r[m].mean()
-        return r
-
-    ra, rb = ranks(a), ranks(b)
-    if ra.std() == 0 or rb.std() == 0:
-        return math.nan
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 # ----- proxies of a benchmark's architectures (``nasbench zc``) -------------------------------------

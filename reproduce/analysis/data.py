@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError
+from nasbench.stats import kendall, spearman  # noqa: F401 - one implementation (scipy), re-exported
 
 #: decision grids larger than this are not enumerated (the exact analyses need the whole grid)
 MAX_GRID = 4_000_000
@@ -118,26 +119,6 @@ def value_names(space) -> list[list[str]]:
     return names
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rho over the entries finite in both (NaN with fewer than 3)."""
-    from scipy.stats import spearmanr
-
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
-        return float("nan")
-    return float(spearmanr(a[ok], b[ok]).statistic)
-
-
-def kendall(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's tau-b over the entries finite in both (NaN with fewer than 3)."""
-    from scipy.stats import kendalltau
-
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
-        return float("nan")
-    return float(kendalltau(a[ok], b[ok]).statistic)
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,0 +1,36 @@
+"""Rank correlations over the pairs where both values are measured (one implementation, scipy's).
+
+NaN marks a value that was not measured (never imputed), so every correlation first drops the
+pairs where either side is NaN or infinite; with fewer than 3 pairs left, or a constant side, the
+correlation is undefined and NaN is returned.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _finite_pairs(a, b) -> tuple[np.ndarray, np.ndarray] | None:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
+        return None
+    return a[ok], b[ok]
+
+
+def spearman(a, b) -> float:
+    """Spearman's rho (average ranks for ties; ``scipy.stats.spearmanr``), NaN when undefined."""
+    from scipy.stats import spearmanr
+
+    pairs = _finite_pairs(a, b)
+    return float("nan") if pairs is None else float(spearmanr(*pairs).statistic)
+
+
+def kendall(a, b) -> float:
+    """Kendall's tau-b (``scipy.stats.kendalltau``), NaN when undefined."""
+    from scipy.stats import kendalltau
+
+    pairs = _finite_pairs(a, b)
+    return float("nan") if pairs is None else float(kendalltau(*pairs).statistic)
+
+
+__all__ = ["kendall", "spearman"]
