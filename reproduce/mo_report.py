@@ -35,7 +35,7 @@ from nasbench.atomic import write_text_atomic
 from reproduce import plots
 from reproduce.presets import MOPreset
 from reproduce.report import fmt_pm, jsonable, latex_cell, latex_escape
-from reproduce.results import ResultFileError, read_run, result_path
+from reproduce.reproduction import read_runs
 from strategies.loop import Budget
 from strategies.runner import RunSpec
 
@@ -115,14 +115,7 @@ def collect_mo(preset: MOPreset, specs: list[RunSpec], runs_dir: Path, *,
     budgets = [Budget.parse(b) for b in preset.budgets]
     final_budget = str(max(budgets, key=lambda b: b.amount))
     finals, curves, sets, protocol = [], [], {}, None
-    for spec in specs:
-        try:
-            _, traj = read_run(result_path(runs_dir, spec))
-        except ResultFileError:
-            if missing is None:
-                raise
-            missing.append(spec)
-            continue
+    for spec, traj in read_runs(specs, runs_dir, missing):
         protocol = protocol or traj.protocol
         label = labels[(spec.strategy, tuple(sorted(spec.hyperparameters.items())))]
         device = device_of[tuple(spec.objectives)]

@@ -63,6 +63,20 @@ def _report_vectors(preset: Preset) -> dict[str, dict[str, np.ndarray]]:
     return vectors
 
 
+def read_runs(specs: list[RunSpec], runs_dir: Path, missing: list[RunSpec] | None = None):
+    """``(spec, trajectory)`` of each run; a run without a readable result file raises
+    ResultFileError, or is appended to ``missing`` (when given) and skipped."""
+    for spec in specs:
+        try:
+            _, traj = read_run(result_path(runs_dir, spec))
+        except ResultFileError:
+            if missing is None:
+                raise
+            missing.append(spec)
+            continue
+        yield spec, traj
+
+
 def _id_translator(search: str, target: str):
     """``search id -> target id`` (-1 when the target table lacks the architecture). Identity
     between the full tables of one space; through the architecture string when either side is a
@@ -109,14 +123,7 @@ def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path, *, missing: li
     budgets = [Budget.parse(b) for b in preset.budgets]
     finals, curves, protocol = [], [], None
     translators = {(b, t): _id_translator(b, t) for b in preset.search_benchmarks for t in preset.report_targets(b)}
-    for spec in specs:
-        try:
-            run_spec, traj = read_run(result_path(runs_dir, spec))
-        except ResultFileError:
-            if missing is None:
-                raise
-            missing.append(spec)
-            continue
+    for spec, traj in read_runs(specs, runs_dir, missing):
         protocol = protocol or traj.protocol
         label = labels[(spec.strategy, tuple(sorted(spec.hyperparameters.items())))]
         for budget in budgets:

@@ -241,12 +241,9 @@ def test_report_help_and_redraw(search, tmp_path):
 
 
 def test_multiobjective_page(tmp_path):
-    text = (load_preset("nb201-hw").path.read_text()
-            .replace('budgets = ["50q", "150q"]', 'budgets = ["8q", "20q"]')
-            .replace('devices = ["fpga", "raspi4", "pixel3"]', 'devices = ["fpga", "pixel3"]'))
-    text = re.sub(r'\[\[strategies\]\]\nname = "mo-re".*?(?=\[published\])', "", text, flags=re.S)
-    path = tmp_path / "hw-tiny.toml"
-    path.write_text(text)
+    from tests.test_reproduce_mo import _tiny_toml
+
+    path = _tiny_toml(tmp_path)
     out = tmp_path / "mo"
     summary = run_preset(load_preset(str(path)), out, seeds=2, executor="serial", progress=False, html=True)
     data = page_json(out / PAGE, "nasbench-data")

@@ -65,10 +65,23 @@ def data_dir() -> Path:
     return path
 
 
+_SUMS: dict[tuple, dict[str, str]] = {}
+
+
 def read_checksums(folder: Path) -> dict[str, str]:
-    """``relative path -> sha256`` from ``folder/SHA256SUMS`` (``sha256sum`` format)."""
+    """``relative path -> sha256`` from ``folder/SHA256SUMS`` (``sha256sum`` format); parsed once
+    per version of the file (``nasbench.load`` consults it on every call)."""
+    path = folder / CHECKSUMS
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _SUMS:
+        _SUMS[key] = _parse_checksums(path)
+    return dict(_SUMS[key])
+
+
+def _parse_checksums(path: Path) -> dict[str, str]:
     out = {}
-    for line in (folder / CHECKSUMS).read_text().splitlines():
+    for line in path.read_text().splitlines():
         if line.strip():
             digest, _, name = line.partition("  ")
             out[name.strip()] = digest.strip()

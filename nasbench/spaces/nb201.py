@@ -326,28 +326,14 @@ class NB201Space(SearchSpace):
         return np.ones(len(self.check_decisions(decisions)), dtype=bool)
 
     def check_decisions(self, decisions: np.ndarray) -> np.ndarray:
-        """Op codes as int64 ``[n, 6]``; InvalidArchitectureError naming the problem."""
-        arr = np.asarray(decisions)
-        if arr.ndim != 2 or arr.shape[1] != N_EDGES:
+        """:meth:`SearchSpace.check_decisions`, its error naming NB201's op codes."""
+        try:
+            return super().check_decisions(decisions)
+        except InvalidArchitectureError as exc:
+            codes = ", ".join(f"{i}={op}" for i, op in enumerate(OPS))
             raise InvalidArchitectureError(
-                f"NB201 decisions must have shape [n, {N_EDGES}] (one op code per edge "
-                f"{', '.join(self.decision_names)}), got shape {arr.shape}"
-            )
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        if arr.dtype.kind not in "iu":
-            raise InvalidArchitectureError(
-                f"NB201 decisions must be integer op codes 0 .. {N_OPS - 1}, got dtype {arr.dtype}"
-            )
-        arr = arr.astype(np.int64, copy=False)
-        if arr.size and (arr.min() < 0 or arr.max() >= N_OPS):
-            row = int(np.argwhere((arr < 0) | (arr >= N_OPS))[0, 0])
-            raise InvalidArchitectureError(
-                f"decision vector {arr[row].tolist()} (row {row}) has a code outside "
-                f"0 .. {N_OPS - 1}; "
-                f"codes are {', '.join(f'{i}={op}' for i, op in enumerate(OPS))}"
-            )
-        return arr
+                f"{exc} (NB201 decisions are integer op codes, none outside 0 .. {N_OPS - 1}: {codes})"
+            ) from None
 
     # ----- isomorphism ---------------------------------------------------------------------
     @cached_property

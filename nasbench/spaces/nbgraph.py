@@ -514,26 +514,12 @@ class NBGraphSpace(SearchSpace):
         return _raw_index(links, self._local_to_full[dec[:, 3:]])
 
     def check_decisions(self, decisions: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
-        """Decisions as int64 ``[n, 7]``; raises InvalidArchitectureError naming the bad entry."""
+        """:meth:`SearchSpace.check_decisions`, but float arrays are refused even when integral
+        (NB-Graph decisions are node indices and op codes, never measurements)."""
         dec = np.asarray(decisions)
-        n_dec = len(self.decision_sizes)
-        if dec.ndim != 2 or dec.shape[1] != n_dec:
-            raise InvalidArchitectureError(
-                f"decisions must be an integer array [n, {n_dec}] "
-                f"({', '.join(self.decision_names)}), got shape {dec.shape}"
-            )
-        if dec.dtype.kind not in "iu":
+        if dec.ndim == 2 and dec.dtype.kind == "f":
             raise InvalidArchitectureError(f"decisions must be integers, got dtype {dec.dtype}")
-        dec = dec.astype(np.int64, copy=False)
-        sizes = np.asarray(self.decision_sizes)
-        bad = (dec < 0) | (dec >= sizes)
-        if bad.any():
-            row, col = (int(v) for v in np.argwhere(bad)[0])
-            raise InvalidArchitectureError(
-                f"decision '{self.decision_names[col]}' of row {row} is {int(dec[row, col])}; "
-                f"it must be in 0 .. {sizes[col] - 1}"
-            )
-        return dec
+        return super().check_decisions(dec)
 
     # ----- neighbourhood -------------------------------------------------------------------------
     def neighbors(self, arch: int) -> np.ndarray:
