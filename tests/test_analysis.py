@@ -451,3 +451,25 @@ def test_cli_benchmark_end_to_end(tmp_path):
     assert summary["search_check"]["rows"][0]["measured"]["test_regret"]["ls"]["runs"] == 3
     for stem in ("nbgraph-proteins-importance", "nbgraph-proteins-landscape", "nbgraph-proteins-fidelity", "search-check"):
         assert (out / "figures" / f"{stem}.png").exists() and (out / "figures" / f"{stem}.pdf").exists()
+
+
+def test_settings_derived_per_benchmark_are_one_strategy():
+    """bohb records each table's fidelity ladder, so its hyperparameters differ between benchmarks;
+    it is still one strategy. Two settings on one benchmark are two, named by configuration key."""
+    import pandas as pd
+
+    from reproduce.analysis.results import compare
+
+    rows = []
+    for bench, hp, key in [("a", '{"f": [12]}', "k1"), ("b", '{"f": [400]}', "k2")]:
+        for seed in range(4):
+            rows.append({"benchmark": bench, "strategy": "bohb", "hyperparameters": hp, "config_key": key,
+                         "seed": seed, "test_regret": 1.0 + seed})
+            rows.append({"benchmark": bench, "strategy": "rs", "hyperparameters": "{}", "config_key": "r",
+                         "seed": seed, "test_regret": 2.0 + seed})
+    def names(frame):
+        return sorted({s for b in compare(frame)["per_benchmark"].values() for s in b["strategies"]})
+
+    assert names(pd.DataFrame(rows)) == ["bohb", "rs"]
+    rows += [{**r, "hyperparameters": '{"f": [1]}', "config_key": "k3"} for r in rows if r["strategy"] == "bohb" and r["benchmark"] == "a"]
+    assert names(pd.DataFrame(rows)) == ["bohb [k1]", "bohb [k2]", "bohb [k3]", "rs"]

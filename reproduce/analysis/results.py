@@ -24,9 +24,11 @@ ALPHA = 0.05
 LOWER_IS_BETTER = {"test_regret": True, "valid_regret": True, "incumbent_test": False, "incumbent_valid": False}
 
 
-def label(strategy: str, hyperparameters: str, variants: dict) -> str:
-    """Strategy name, with its hyperparameters when the folder runs one strategy with several settings."""
-    return strategy if variants.get(strategy, 1) == 1 else f"{strategy}{hyperparameters}"
+def label(strategy: str, config: str, variants: dict) -> str:
+    """Strategy name, with its configuration key when one benchmark of the folder has runs of the
+    strategy with several settings (settings derived per benchmark, such as a multi-fidelity
+    strategy's ladder, do not count: they are one strategy)."""
+    return strategy if variants.get(strategy, 1) == 1 else f"{strategy} [{config}]"
 
 
 def bootstrap_mean_ci(x: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT, alpha: float = ALPHA):
@@ -113,8 +115,9 @@ def compare(final, metric: str = "test_regret", seed: int = 0) -> dict:
     lower = LOWER_IS_BETTER.get(metric, True)
     rng = np.random.default_rng(seed)
     hps = final["hyperparameters"].astype(str)
-    variants = final.assign(hps=hps).groupby("strategy")["hps"].nunique().to_dict()
-    frame = final.assign(label=[label(s, h, variants) for s, h in zip(final["strategy"], hps)])
+    variants = final.assign(hps=hps).groupby(["benchmark", "strategy"])["hps"].nunique().groupby("strategy").max().to_dict()
+    configs = final["config_key"].astype(str) if "config_key" in final else hps
+    frame = final.assign(label=[label(s, c, variants) for s, c in zip(final["strategy"], configs)])
     benches = sorted(frame["benchmark"].unique())
     strategies = sorted(frame["label"].unique())
     per_bench = {}
