@@ -305,9 +305,10 @@ def plot_final_regret(finals: pd.DataFrame, strategies: Sequence[str], budget: s
                            alpha=alpha, linewidths=0, zorder=3)
                 ax.plot(i, np.mean(vals), marker="D", color="white", markeredgecolor="black",
                         markersize=4, zorder=4, linestyle="none")
-            ax.set_xticks(range(len(present)), present)
+            ax.set_xticks(range(len(present)), [s.replace(" ", "\n") for s in present])  # no overlap
             ax.set_title(short_name(bench))
-            ax.set_ylabel(f"final {metric.replace('_acc', '')} regret (%)")
+            unit = "ROC-AUC x 100" if bench.endswith("proteins") else "%"
+            ax.set_ylabel(f"final {metric.replace('_acc', '')} regret ({unit})")
             ax.grid(axis="x", visible=False)
             info["panels"][bench] = {"metric": metric}
         fig.tight_layout(w_pad=1.0, h_pad=1.2)
