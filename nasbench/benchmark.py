@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.catalog import CATALOG, BenchmarkInfo, get_info
-from nasbench.errors import InvalidArchitectureError, TableIntegrityError, UnknownBenchmarkError
+from nasbench.errors import InvalidArchitectureError, NasbenchError, TableIntegrityError, UnknownBenchmarkError
 from nasbench.paths import nasbench_home
 from nasbench.spaces import SearchSpace, get_space
 from nasbench.table import Table
@@ -97,6 +97,52 @@ class Benchmark:
         return f"Benchmark('{self.name}', space={self.space!r}, table={self.table!r})"
 
 
+class SurrogateBenchmark(Benchmark):
+    """A benchmark whose ``table`` is a surrogate model (:mod:`nasbench.surrogates`): the same
+    interface, but every value is a prediction computed on demand (``nb301/cifar10``)."""
+
+    is_surrogate = True
+
+    def query(self, arch, metric: str, fidelity: float | None = None, replicate="mean"):
+        if isinstance(arch, (str, int, np.integer)):
+            arch_id = self.arch_id(arch)
+            return self.table.query(np.asarray([arch_id], dtype=np.int64), metric, fidelity, replicate).item(0)
+        return self.table.query(self.space.check_ids(arch), metric, fidelity, replicate)
+
+    def __repr__(self) -> str:
+        return f"SurrogateBenchmark('{self.name}', space={self.space!r}, table={self.table!r})"
+
+
+def is_surrogate(bench) -> bool:
+    """True for a benchmark answered by a surrogate model (no per-architecture arrays, no test split)."""
+    return bool(getattr(bench, "is_surrogate", False))
+
+
+class ReportValues:
+    """Final values of one metric for reports: ``values[arch]`` (highest fidelity, mean over
+    replicates; NaN for arch -1) and ``best`` (the regret reference). A table: its vector and
+    its best value. A surrogate: predictions computed on demand, ``best`` = its declared
+    reference (NaN for metrics without one)."""
+
+    def __init__(self, bench: Benchmark, metric: str):
+        self.metric = metric
+        if is_surrogate(bench):
+            bench.table.metric(metric)  # MissingMetricError for unknown metrics
+            self._table, self._vector, self._cache = bench.table, None, {}
+            self.best = float(bench.table.reference_valid) if metric == "valid_acc" else float("nan")
+        else:
+            self._table, self._vector = None, bench.table.vector(metric)
+            self.best = float(np.nanmax(self._vector)) if np.isfinite(self._vector).any() else float("nan")
+
+    def __getitem__(self, arch: int) -> float:
+        if self._vector is not None:
+            return float(self._vector[arch])
+        value = self._cache.get(arch)
+        if value is None:
+            value = self._cache[arch] = float(self._table.query(np.asarray([arch], dtype=np.int64), self.metric)[0])
+        return value
+
+
 USER_PREFIX = "user:"
 _USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -140,6 +186,11 @@ def table_path(name: str) -> Path:
 def build_table(name: str) -> Path:
     """Run the import recipe of ``name`` now and return the written table's path."""
     info = get_info(name)
+    from nasbench.surrogates import is_surrogate_recipe
+
+    if is_surrogate_recipe(info.recipe):
+        raise NasbenchError(f"'{name}' is a surrogate benchmark (a model in data/, nothing to build); "
+                            f"load it with nasbench.load('{name}')")
     recipe = importlib.import_module(f"nasbench.recipes.{info.recipe}")
     return recipe.build(info, table_path(name))
 
@@ -156,7 +207,16 @@ def _published_changed(table: Table) -> bool:
     return any(sums.get(s["path"]) != s["sha256"] for s in used)
 
 
+#: recipe of a table a user imported from an official file (nasbench/official): kept as it is
+OFFICIAL_IMPORT_RECIPE = "official-import"
+
+
 def _needs_rebuild(table: Table, info: BenchmarkInfo) -> bool:
+    """A cached table is rebuilt when its recipe changed or a published file it was built from
+    did; a table imported from a user's official file is never replaced behind their back
+    (``nasbench import NAME`` without ``--from`` returns to the built-in one)."""
+    if table.recipe == OFFICIAL_IMPORT_RECIPE:
+        return False
     return table.recipe_version != info.recipe_version or _published_changed(table)
 
 
@@ -177,6 +237,10 @@ def load(name: str, *, rebuild: bool = False) -> Benchmark:
     if is_user_name(name):
         return _load_user(name)
     info = get_info(name)
+    from nasbench.surrogates import is_surrogate_recipe
+
+    if is_surrogate_recipe(info.recipe):
+        return _load_surrogate(info)
     path = table_path(name)
     cache_key = (name, str(path))
     cached = _LOADED.get(cache_key)
@@ -185,6 +249,19 @@ def load(name: str, *, rebuild: bool = False) -> Benchmark:
             return cached[1]
     bench = _load_uncached(name, info, path, rebuild)
     _LOADED[cache_key] = (_file_key(path), bench)
+    return bench
+
+
+def _load_surrogate(info: BenchmarkInfo) -> Benchmark:
+    """A surrogate benchmark (one per process); SurrogateUnavailableError names the extra to install."""
+    cached = _LOADED.get((info.name, "surrogate"))
+    if cached is not None:
+        return cached[1]
+    from nasbench.surrogates import load_surrogate_table
+
+    table = load_surrogate_table(info)
+    bench = SurrogateBenchmark(info=info, space=get_space(info.space), table=table)
+    _LOADED[(info.name, "surrogate")] = ((), bench)
     return bench
 
 

@@ -67,6 +67,15 @@ class SearchSpaceExhaustedError(NasbenchError):
     """A finite search space has no architecture left to propose."""
 
 
+class UnenumerableSpaceError(NasbenchError):
+    """An operation needs every architecture of a space that is too large to enumerate
+    (a per-architecture array, an exhaustive strategy such as ``grid``)."""
+
+
+class SurrogateUnavailableError(NasbenchError):
+    """The optional package a surrogate benchmark runs on is not installed (names the extra)."""
+
+
 def one_of(values) -> str:
     """Format allowed values for an error message: 'a', 'b' or 'c'."""
     vals = [repr(v) if not isinstance(v, str) else f"'{v}'" for v in values]

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark
-from nasbench.errors import MissingMetricError, MissingSignalError, NasbenchError, TestSplitAccessError, one_of
+from nasbench.benchmark import Benchmark, is_surrogate
+from nasbench.errors import (MissingMetricError, MissingSignalError, NasbenchError, TestSplitAccessError,
+                             UnenumerableSpaceError, one_of)
 
 NOISE_MODELS = ("per-trial", "mean", "fixed:K")
 
@@ -157,15 +158,28 @@ class Evaluator:
         self.rng = rng
         self.eval_time = float(eval_time)
         self.default_cost = float(default_cost)
-        self._values = table.array(signal.metric)  # [n, r, f or 1]
+        self._surrogate = is_surrogate(benchmark)
         self._fidelity_independent = info.fidelity_independent
         if self._noise_kind == "fixed" and self._fixed >= info.n_replicates:
             raise NasbenchError(
                 f"noise 'fixed:{self._fixed}': metric '{signal.metric}' has replicates 0 .. {info.n_replicates - 1}"
             )
-        check_signal_measured(benchmark, self.signal, self._fixed if self._noise_kind == "fixed" else None)
         self.fidelity_ladder = table.fidelity_ladder
-        self._cost_per_fidelity = self._build_costs()
+        if self._surrogate:
+            if self._noise_kind == "per-trial":
+                raise NasbenchError(
+                    f"noise 'per-trial' needs measured replicates; '{benchmark.name}' is a deterministic surrogate "
+                    f"(one mean prediction per architecture); use noise 'mean' (or 'fixed:0', the same value)"
+                )
+            self._values = None
+            self._point: tuple | None = None  # (arch, fidelity, value, train_time) of the last prediction
+            self._cost_per_fidelity = None
+            self.cost_model = (f"train_time predicted by the surrogate at the fidelity + {self.eval_time:g} s "
+                               f"evaluation; promotions pay only the extra epochs (continuable ladder)")
+        else:
+            self._values = table.array(signal.metric)  # [n, r, f or 1]
+            check_signal_measured(benchmark, self.signal, self._fixed if self._noise_kind == "fixed" else None)
+            self._cost_per_fidelity = self._build_costs()
         self._trial_draw: dict[int, int] = {}
         self._trial_cost: dict[int, float] = {}
         self.n_queries = 0
@@ -196,8 +210,23 @@ class Evaluator:
         self.cost_model = f"train_time at the fidelity + {self.eval_time:g} s evaluation{note}; {ladder}"
         return times
 
+    def _predict(self, arch: int, fidelity: float) -> tuple[float, float]:
+        """(signal, train_time) of ``arch`` at ``fidelity`` from a surrogate: one model call,
+        the last answer kept (evaluate asks for value and cost of the same point)."""
+        key = (int(arch), float(fidelity))
+        if self._point is None or self._point[0] != key:
+            table = self.benchmark.table
+            ids = np.asarray([key[0]], dtype=np.int64)
+            out = table.model.predict(table.space.check_ids(ids), table.fidelities[table.fidelity_index(key[1])])
+            value = float(table.query(ids, self.signal.metric, key[1])[0]) if self.signal.metric != "valid_acc" \
+                else float(np.float32(out[0, 0] * np.float32(100.0)))
+            self._point = (key, value, float(out[0, 2]))
+        return self._point[1], self._point[2]
+
     def cost(self, arch: int, fidelity: float | None = None) -> float:
         """Simulated seconds to train ``arch`` from scratch to ``fidelity`` and evaluate it."""
+        if self._surrogate:
+            return self._predict(arch, fidelity if fidelity is not None else self.signal.fidelity)[1] + self.eval_time
         if self._cost_per_fidelity is None:
             return self.default_cost
         f = self.benchmark.table.fidelity_index(fidelity if fidelity is not None else self.signal.fidelity)
@@ -217,9 +246,12 @@ class Evaluator:
         f = 0 if self._fidelity_independent else table.fidelity_index(fidelity)
         if not 0 <= arch < table.n_archs:
             self.benchmark.space.check_id(arch)
-        reps = self._values[arch, :, f]
         fresh_run = self.fidelity_ladder == "independent"
-        value, replicate = self._pick(reps, None if fresh_run else trial_id)
+        if self._surrogate:
+            value, replicate = self._predict(arch, fidelity)[0], (0 if self._noise_kind == "fixed" else -1)
+        else:
+            reps = self._values[arch, :, f]
+            value, replicate = self._pick(reps, None if fresh_run else trial_id)
         full = self.cost(arch, fidelity)
         if fresh_run:
             charged = full
@@ -254,13 +286,40 @@ class Evaluator:
 
     def describe(self) -> dict:
         """The protocol of this evaluator, for result files and reports."""
-        return {
+        out = {
             "benchmark": self.benchmark.name,
             "signal": str(self.signal) + (" (TEST split: leaks test data)" if self.leaks_test else ""),
             "noise": self.noise,
             "cost_model": self.cost_model,
             "fidelity_ladder": self.fidelity_ladder,
+            "table_source": table_source(self.benchmark),
         }
+        if self._surrogate:
+            table = self.benchmark.table
+            out["surrogate"] = ("values are surrogate predictions (deterministic), not measurements; no test split: "
+                                "the reported final value is the surrogate's valid_acc at the final epoch")
+            out["regret_reference"] = f"{table.reference_valid:g} valid_acc ({table.reference_note})"
+        return out
+
+
+def _refuse_surrogate(benchmark, what: str) -> None:
+    """UnenumerableSpaceError for ``what`` on a surrogate benchmark (no table to range over)."""
+    if is_surrogate(benchmark):
+        raise UnenumerableSpaceError(
+            f"{what} needs every architecture's values, and '{benchmark.name}' is a surrogate over "
+            f"{float(benchmark.space.size):.3g} architectures with no table; use a single-objective, "
+            "unconstrained search on it, or a tabular benchmark (nb201, nbgraph, nbmacro, nb101)"
+        )
+
+
+def table_source(benchmark) -> str:
+    """Which data answered the queries: the table's recipe and the sha256 of its sources
+    (a built-in table, one imported from an official file, a user table), for result files."""
+    table = benchmark.table
+    recipe = getattr(table, "recipe", "?")
+    sources = getattr(table, "sources", None) or []
+    digests = ", ".join(f"{s.get('name', '?')} sha256 {str(s.get('sha256', '?'))[:12]}" for s in sources)
+    return f"{recipe} v{getattr(table, 'recipe_version', '?')}" + (f" ({digests})" if digests else "")
 
 
 class Reporter:
@@ -275,6 +334,19 @@ class Reporter:
     def __init__(self, benchmark: Benchmark, valid_metric: str = "valid_acc", test_metric: str = "test_acc",
                  feasible: np.ndarray | None = None):
         table = benchmark.table
+        self._surrogate = is_surrogate(benchmark)
+        if self._surrogate:
+            # No test split and no per-architecture vector: the final value is the surrogate's validation
+            # prediction at the final epoch, reported in both slots and labelled valid_acc; regret is
+            # measured against the surrogate's declared reference (see nasbench.surrogates.nb301).
+            if feasible is not None:
+                raise NasbenchError(f"'{benchmark.name}' is a surrogate benchmark: hardware constraints are not supported")
+            self._table = table
+            self._finals: dict[int, float] = {}
+            self.best_valid = self.best_test = float(table.reference_valid)
+            self.n_feasible = table.n_archs
+            self.valid_metric = self.test_metric = valid_metric
+            return
         self.valid = table.vector(valid_metric)
         try:
             self.test = table.vector(test_metric)
@@ -288,7 +360,12 @@ class Reporter:
         self.valid_metric, self.test_metric = valid_metric, test_metric
 
     def final(self, arch: int) -> tuple[float, float]:
-        """(final validation, final test) of ``arch``."""
+        """(final validation, final test) of ``arch`` (a surrogate: its validation prediction, twice)."""
+        if self._surrogate:
+            value = self._finals.get(arch)
+            if value is None:
+                value = self._finals[arch] = float(self._table.query(np.asarray([arch], dtype=np.int64), self.valid_metric)[0])
+            return value, value
         return self.valid.item(arch), self.test.item(arch)
 
 
@@ -338,6 +415,8 @@ class MultiObjectiveEvaluator(Evaluator):
                                 "[('valid_acc@12', 'max'), ('latency', 'min')]")
         if "signal" in kwargs:
             raise NasbenchError("MultiObjectiveEvaluator: the signal is the first objective; do not pass signal=")
+        _refuse_surrogate(benchmark, "multi-objective search (its hypervolume is normalised by each objective's "
+                                     "range over the whole table)")
         super().__init__(benchmark, rng=rng, signal=objectives[0][0], **kwargs)
         table = benchmark.table
         self._others = []
@@ -389,6 +468,8 @@ class ConstrainedEvaluator(Evaluator):
 
     def __init__(self, benchmark: Benchmark, *, rng: np.random.Generator, constraint_metric: str = "latency",
                  limit: float, mode: str = "reject", w: float = -0.07, **kwargs):
+        _refuse_surrogate(benchmark, "a hardware constraint (regret is measured against the best feasible "
+                                     "architecture of the whole table)")
         super().__init__(benchmark, rng=rng, **kwargs)
         if mode not in CONSTRAINT_MODES:
             raise NasbenchError(f"unknown constraint mode '{mode}'; choose {one_of(CONSTRAINT_MODES)}")

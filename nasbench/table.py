@@ -70,6 +70,16 @@ def userblock_for(hexdigest: str) -> bytes:
     return block + b"\0" * (USERBLOCK_SIZE - len(block))
 
 
+def rebuild_advice(name: str) -> str:
+    """What to do about a corrupt table file ``name``: built-in tables are rebuilt by
+    ``nasbench import``; a user table by the command that made it."""
+    if name.startswith("user:"):
+        return (f"delete it and rerun the `nasbench build ... --out {name[5:]}` (or `nasbench zc ... --out "
+                f"{name[5:]}`) command that made it: its finished training runs are kept and the table is "
+                "resealed; `nasbench import` rebuilds built-in benchmarks only")
+    return f"delete it and rebuild with `nasbench import {name}`"
+
+
 def verify_file(path: Path, name: str = "NAME") -> None:
     """Check the whole-file sha256 in the user block before HDF5 parses anything.
 
@@ -79,8 +89,7 @@ def verify_file(path: Path, name: str = "NAME") -> None:
         block = fh.read(USERBLOCK_SIZE)
         if len(block) < USERBLOCK_SIZE or not block.startswith(_MAGIC):
             raise TableIntegrityError(
-                f"{path} is not a sealed nasbench table (missing or corrupt header); delete it and "
-                f"rebuild with `nasbench import {name}`"
+                f"{path} is not a sealed nasbench table (missing or corrupt header); {rebuild_advice(name)}"
             )
         expected = block[len(_MAGIC) : len(_MAGIC) + 64].decode("ascii", errors="replace")
         digest = hashlib.sha256()
@@ -88,8 +97,7 @@ def verify_file(path: Path, name: str = "NAME") -> None:
             digest.update(chunk)
     if digest.hexdigest() != expected:
         raise TableIntegrityError(
-            f"table file {path} fails its sha256 check (truncated or corrupt); delete it and "
-            f"rebuild with `nasbench import {name}`"
+            f"table file {path} fails its sha256 check (truncated or corrupt); {rebuild_advice(name)}"
         )
 
 
@@ -140,12 +148,15 @@ class Table:
         except Exception as exc:  # h5py raises many kinds on corrupt files; none may escape as numbers
             self.close()
             raise TableIntegrityError(
-                f"table file {self.path} is unreadable or corrupt ({exc}); delete it and rebuild "
-                f"with `nasbench import {self._guess_name()}`"
+                f"table file {self.path} is unreadable or corrupt ({exc}); {rebuild_advice(self._guess_name())}"
             ) from exc
 
     # ----- header ----------------------------------------------------------------------------
     def _guess_name(self) -> str:
+        """The benchmark name from the file's place (before the header could be read): user
+        tables live in ``NASBENCH_HOME/user``; built-in tables are named ``family__dataset.h5``."""
+        if self.path.parent.name == "user":
+            return f"user:{self.path.stem}"
         return self.path.stem.replace("__", "/")
 
     def _read_header(self) -> None:
@@ -154,7 +165,7 @@ class Table:
         if version != SCHEMA_VERSION:
             raise TableIntegrityError(
                 f"table {self.path} has schema version {version}, this harness reads "
-                f"{SCHEMA_VERSION}; rebuild it with `nasbench import {self._guess_name()}`"
+                f"{SCHEMA_VERSION}; {rebuild_advice(self._guess_name())}"
             )
         self.name: str = _decode(attrs["name"])
         self.space_name: str = _decode(attrs["space"])
@@ -184,8 +195,8 @@ class Table:
         metric_shapes = {name: d.shape for name, d in self._file["metrics"].items()}
         if _decode(attrs.get("header_sha256", "")) != header_sha256(attrs, metric_attrs, metric_shapes):
             raise TableIntegrityError(
-                f"table {self.path}: its attributes fail their checksum (file corrupt); rebuild with "
-                f"`nasbench import {self._guess_name()}`"
+                f"table {self.path}: its attributes fail their checksum (file corrupt); "
+                f"{rebuild_advice(self._guess_name())}"
             )
         for name, a in metric_attrs.items():
             shape = metric_shapes[name]
@@ -251,13 +262,12 @@ class Table:
             expected = _decode(dset.attrs["sha256"])
         except Exception as exc:  # any read failure of a corrupt file
             raise TableIntegrityError(
-                f"table {self.path}: metric '{metric}' is unreadable ({exc}); rebuild with "
-                f"`nasbench import {self.name}`"
+                f"table {self.path}: metric '{metric}' is unreadable ({exc}); {rebuild_advice(self.name)}"
             ) from exc
         if array_sha256(data) != expected:
             raise TableIntegrityError(
                 f"table {self.path}: metric '{metric}' fails its sha256 check (file corrupt); "
-                f"rebuild with `nasbench import {self.name}`"
+                f"{rebuild_advice(self.name)}"
             )
         data.flags.writeable = False
         self._arrays[metric] = data

@@ -136,7 +136,12 @@ def _fits(spec, encoding: str) -> bool:
 
 
 def summarize(frame):
-    """Mean Spearman/Kendall and a 95% Student-t confidence band of the mean per (predictor, train size)."""
+    """Mean Spearman/Kendall and a 95% confidence band of the mean Spearman per (predictor, train size).
+
+    The band is the Student-t interval of the mean over trials, clipped to [-1, 1] (the range of a
+    rank correlation; near +/-1 the t interval would otherwise leave it). With one trial there is
+    no band: ``spearman_lo``/``spearman_hi`` are NaN.
+    """
     from scipy.stats import t as student_t
 
     g = frame.groupby(["predictor", "encoding", "train_size"])
@@ -144,8 +149,17 @@ def summarize(frame):
                 fit_time=("fit_time", "mean"), predict_time=("predict_time", "mean"), trials=("trial", "count"))
     q = student_t.ppf(0.975, np.maximum(out["trials"] - 1, 1))
     half = q * out["spearman_sd"].fillna(0) / np.sqrt(out["trials"])
-    out["spearman_lo"], out["spearman_hi"] = out["spearman"] - half, out["spearman"] + half
+    one = out["trials"] < 2
+    out["spearman_lo"] = (out["spearman"] - half).clip(-1.0, 1.0).mask(one)
+    out["spearman_hi"] = (out["spearman"] + half).clip(-1.0, 1.0).mask(one)
     return out.reset_index()
+
+
+def format_ci(lo: float, hi: float) -> str:
+    """``[0.465, 1.000]``, or ``[no CI: 1 trial]`` when the band is undefined (NaN)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "[no CI: 1 trial]"
+    return f"[{lo:.3f}, {hi:.3f}]"
 
 
 # Okabe-Ito colour-blind-safe palette

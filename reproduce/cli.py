@@ -6,6 +6,7 @@ with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from nasbench.errors import NasbenchError
@@ -18,12 +19,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    from reproduce.commands import analyze, bench, live, predictors, reproduce, run
+    from reproduce.commands import analyze, bench, live, oneshot, predictors, reproduce, run
 
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     bench.add_parsers(sub)
     run.add_parsers(sub)
+    oneshot.add_parsers(sub)
     reproduce.add_parsers(sub)
     predictors.add_parsers(sub)
     live.add_parsers(sub)
@@ -35,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if os.getcwd() not in sys.path:  # `--strategy mymodule:MyStrategy` from the current folder, as `python -m`
+        sys.path.append(os.getcwd())
     args.argv = list(sys.argv[1:] if argv is None else argv)  # the exact command, for command.json
     try:
         return int(args.func(args) or 0)

@@ -1191,6 +1191,8 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
 def write_predictor_html(out_dir: Path, preset, frame: pd.DataFrame, doc: dict) -> Path:
     """``report.html`` of a predictors preset from its tidy rows (``results.csv``) and summary."""
     import plotly.graph_objects as go
+
+    from predictors.evaluation import format_ci
     from reproduce.report import jsonable
 
     out_dir = Path(out_dir)
@@ -1203,7 +1205,7 @@ def write_predictor_html(out_dir: Path, preset, frame: pd.DataFrame, doc: dict) 
     for p in order:
         cells = [results[p]["sizes"][s] for s in sizes]
         rows.append([(_esc(p), p), (_esc(results[p]["encoding"]), results[p]["encoding"])]
-                    + [(f"{c['spearman']:.3f} <span class='small'>[{c['spearman_lo']:.3f}, {c['spearman_hi']:.3f}]</span>",
+                    + [(f"{c['spearman']:.3f} <span class='small'>{format_ci(c['spearman_lo'], c['spearman_hi'])}</span>",
                         c["spearman"]) for c in cells]
                     + [(f"{cells[-1]['kendall']:.3f}", cells[-1]["kendall"]), (f"{cells[-1]['fit_time']:.3f}", cells[-1]["fit_time"])])
     table = sortable_table(["predictor", "encoding", *(f"Spearman n={s}" for s in sizes), f"Kendall n={sizes[-1]}",

@@ -14,6 +14,7 @@ Inputs are the tidy frames of :func:`reproduce.report.write_report`:
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -237,7 +238,7 @@ def plot_anytime(
             if log_y:
                 ax.set_yscale("log", nonpositive="mask")
                 zero_clipped = floor_positive_bands(ax)
-            ax.set_title(short_name(bench))
+            ax.set_title(short_name(bench) + (" (ROC-AUC x 100)" if bench.endswith("proteins") else ""))
             ax.set_xlabel(xlabel)
             info["panels"][bench] = {"log_x": bool(log_x), "log_y": bool(log_y), "zero_at_bottom_edge": zero_clipped,
                                      "seeds": seeds}
@@ -245,6 +246,13 @@ def plot_anytime(
             ax.set_ylabel(f"{y.replace('_', ' ')} (%)")
         fig.tight_layout(w_pad=1.0, h_pad=1.2)
         legend_above(fig, axes, strategies)
+        n_seeds = sorted({n for p in info["panels"].values() for n in p["seeds"].values()})
+        seeds_text = f"{n_seeds[0]}" if len(n_seeds) == 1 else f"{n_seeds[0]}-{n_seeds[-1]}"
+        caption = (f"line: mean over {seeds_text} seeds; band: 95% percentile-bootstrap interval of the mean "
+                   f"({N_BOOT:,} resamples of the seeds); drawn where every seed has an incumbent")
+        fig.text(0.5, 0.0, textwrap.fill(caption, width=int(fig.get_figwidth() * 17)),  # ~17 chars/inch at 6.5 pt
+                 ha="center", va="top", fontsize=6.5, color="0.3")
+        info["band"] = f"95% percentile bootstrap of the mean over seeds, {N_BOOT} resamples"
         info["files"] = save_figure(fig, out_dir, stem)
     return info
 

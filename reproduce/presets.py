@@ -218,8 +218,12 @@ def load_preset(name_or_path: str) -> Preset | PredictorPreset | MOPreset:
         return _load_predictor_preset(doc, path, where)
     if kind == "multiobjective":
         return _load_mo_preset(doc, path, where)
+    if kind == "oneshot":  # one-shot methods vs RS / RE at equal wall-clock (reproduce/oneshot_report.py)
+        from reproduce.oneshot_report import load_oneshot_preset
+
+        return load_oneshot_preset(doc, path, where)
     if kind != "search":
-        raise PresetError(f"{where}: 'kind' must be 'search' (the default), 'predictors' or 'multiobjective', got {kind!r}")
+        raise PresetError(f"{where}: 'kind' must be 'search' (the default), 'predictors', 'multiobjective' or 'oneshot', got {kind!r}")
     _check_keys(doc, {"kind", "name", "title", "seeds", "budgets", "workers", "search", "report", "strategies", "published"}, where)
     search = _require(doc, "search", dict, where)
     _check_keys(search, {"benchmarks", "signal", "noise", "allow_test_signal"}, f"{where} [search]")

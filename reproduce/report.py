@@ -319,6 +319,18 @@ def rank_summary(finals: pd.DataFrame, strategies: Sequence[str], out_dir: Path)
     return {"metric": "mean final test regret per benchmark; rank 1 = lowest", "budgets": per_budget, **info}
 
 
+def time_is_queries(curves: pd.DataFrame) -> bool:
+    """Whether simulated time is the same constant times the query count on every curve point
+    (a benchmark without training times charges a declared constant per query)."""
+    q = curves["queries"].to_numpy(float)
+    t = curves["time"].to_numpy(float)
+    ok = q > 0
+    if not ok.any():
+        return False
+    rate = t[ok] / q[ok]
+    return bool(np.allclose(rate, rate[0], rtol=1e-9, atol=0.0))
+
+
 def write_report(meta: dict, finals: pd.DataFrame, curves: pd.DataFrame, out_dir: Path) -> dict:
     """Write ``table.md``, ``table.tex``, the figures and ``summary.json`` into ``out_dir``.
 
@@ -338,7 +350,13 @@ def write_report(meta: dict, finals: pd.DataFrame, curves: pd.DataFrame, out_dir
 
     figures: dict[str, Any] = {}
     if curves is not None and not curves.empty:
-        figures["anytime_time"] = plots.plot_anytime(curves, strategies, "time", out_dir, "anytime_time")
+        if time_is_queries(curves):
+            figures["anytime_time"] = {"skipped": "simulated time is a constant per query here (the table has no "
+                                                  "training times), so it would repeat anytime_queries"}
+            for ext in ("png", "pdf"):  # a stale figure from an earlier report must not stay beside the new ones
+                (out_dir / f"anytime_time.{ext}").unlink(missing_ok=True)
+        else:
+            figures["anytime_time"] = plots.plot_anytime(curves, strategies, "time", out_dir, "anytime_time")
         figures["anytime_queries"] = plots.plot_anytime(curves, strategies, "queries", out_dir, "anytime_queries")
     else:
         figures["anytime"] = {"skipped": "no anytime curves"}

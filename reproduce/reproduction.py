@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import nasbench
+from nasbench.benchmark import ReportValues
 from nasbench.errors import MissingMetricError
 from reproduce.presets import MOPreset, PredictorPreset, Preset, PresetError
 from reproduce.results import ResultFileError, read_run, result_path
@@ -48,7 +49,7 @@ def _checkpoint_row(traj: Trajectory, budget: Budget) -> int:
     return int(np.searchsorted(axis, budget.amount, side="right")) - 1
 
 
-def _report_vectors(preset: Preset) -> dict[str, dict[str, np.ndarray]]:
+def _report_vectors(preset: Preset) -> dict[str, dict[str, ReportValues]]:
     vectors: dict[str, dict[str, np.ndarray]] = {}
     for search in preset.search_benchmarks:
         space = nasbench.load(search).space.name
@@ -57,7 +58,7 @@ def _report_vectors(preset: Preset) -> dict[str, dict[str, np.ndarray]]:
             if bench.space.name != space:
                 raise PresetError(f"cannot report a search on '{search}' on '{target}': different search spaces")
             try:
-                vectors[target] = {m: bench.table.vector(m) for m, _ in preset.metrics}
+                vectors[target] = {m: ReportValues(bench, m) for m, _ in preset.metrics}
             except MissingMetricError as exc:
                 raise PresetError(f"preset '{preset.name}' reports a metric that '{target}' lacks: {exc}") from None
     return vectors
@@ -134,7 +135,7 @@ def collect(preset: Preset, specs: list[RunSpec], runs_dir: Path, *, missing: li
                 for metric, _ in preset.metrics:
                     vec = vectors[target][metric]
                     value = float(vec[arch]) if arch >= 0 else math.nan
-                    finals.append((label, str(budget), spec.seed, target, metric, value, float(np.nanmax(vec)) - value, spec.benchmark))
+                    finals.append((label, str(budget), spec.seed, target, metric, value, vec.best - value, spec.benchmark))
         keep = _change_points(traj)
         for i in keep:
             curves.append((label, spec.benchmark, spec.seed, float(traj["time"][i]), int(traj["queries"][i]),
@@ -180,7 +181,7 @@ def _meta(preset: Preset, vectors: dict, protocol: dict, n_seeds: int) -> dict:
         "columns": columns,
         "budgets": list(preset.budgets),
         "published": preset.published if preset.published.get("values") else {},
-        "optimum": {t: {m: float(np.nanmax(v)) for m, v in vs.items()} for t, vs in vectors.items()},
+        "optimum": {t: {m: v.best for m, v in vs.items()} for t, vs in vectors.items()},
         "notes": notes,
     }
 
@@ -203,6 +204,10 @@ def run_preset(
     if isinstance(preset, PredictorPreset):
         return run_predictor_preset(preset, Path(out_dir), trials=seeds, jobs=1 if executor == "serial" else jobs,
                                     progress=progress, html=html)
+    if getattr(preset, "kind", None) == "oneshot":
+        from reproduce.oneshot_report import run_oneshot_preset
+
+        return run_oneshot_preset(preset, Path(out_dir), seeds=seeds, progress=progress)
     if isinstance(preset, MOPreset):
         from reproduce.mo_report import run_mo_preset
 
@@ -294,7 +299,7 @@ def write_predictor_report(preset: PredictorPreset, frame, out_dir: Path) -> dic
     import json
 
     from nasbench.atomic import atomic_path, write_text_atomic
-    from predictors.evaluation import plot_spearman, summarize
+    from predictors.evaluation import format_ci, plot_spearman, summarize
 
     out_dir = Path(out_dir)
     summary = summarize(frame)
@@ -338,7 +343,7 @@ def write_predictor_report(preset: PredictorPreset, frame, out_dir: Path) -> dic
     for p in order:
         cells = [results[p]["sizes"][str(s)] for s in sizes]
         lines.append(f"| {p} | {results[p]['encoding']} | "
-                     + " | ".join(f"{c['spearman']:.3f} [{c['spearman_lo']:.3f}, {c['spearman_hi']:.3f}]" for c in cells) + " |")
+                     + " | ".join(f"{c['spearman']:.3f} {format_ci(c['spearman_lo'], c['spearman_hi'])}" for c in cells) + " |")
     lines += ["", f"**Kendall tau** (mean over {trials} trials)", "", head, rule]
     for p in order:
         cells = [results[p]["sizes"][str(s)] for s in sizes]

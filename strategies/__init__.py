@@ -8,11 +8,13 @@ from strategies.base import Strategy, StrategyError, StrategySpec, Trial, TrialC
 from strategies.builtin import register_builtins
 from strategies.loop import Budget, Trajectory, run_search
 from strategies.registry import get_spec, make_strategy, strategy_class, strategy_names
+from strategies.runner import RunSpec, run_one
 
 register_builtins()
 
 __all__ = [
     "Budget",
+    "RunSpec",
     "Strategy",
     "StrategyError",
     "StrategySpec",
@@ -22,6 +24,7 @@ __all__ = [
     "TrialState",
     "get_spec",
     "make_strategy",
+    "run_one",
     "run_search",
     "strategy_class",
     "strategy_names",

@@ -53,7 +53,7 @@ class PredictorGuided(Strategy):
     # ----- proposals -----------------------------------------------------------------------
     def _propose(self) -> int:
         if len(self._seen) >= self._size:
-            raise SearchSpaceExhaustedError(f"{self.name}: every architecture of '{self.space.name}' was proposed")
+            raise SearchSpaceExhaustedError(f"{self.name}: every architecture of {self.space.label} was proposed")
         if len(self._results) < max(self.num_init, 2):
             return self._take(self._random_unseen())
         while self._queue:

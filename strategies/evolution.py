@@ -43,7 +43,8 @@ class RegularizedEvolution(Strategy):
         super().__init__(space, rng=rng)
         size = int(space.size)
         self.population_size = check_int("re", "population_size", population_size, 1, size,
-                                          f" (at most the {size} architectures of '{space.name}')")
+                                          f" (at most the {size} architectures of {space.label}; pass a smaller "
+                                          "one, e.g. --hp re:population_size=3, or use a larger table)")
         self.sample_size = check_int("re", "sample_size", sample_size, 1, self.population_size,
                                       " (the tournament draws from the population, so sample_size <= population_size)")
         #: (arch, value) of the living members, oldest first

@@ -14,6 +14,9 @@ ORDERS = ("id", "shuffled")
 class GridSearch(Strategy):
     """Propose ids ``0 .. size-1`` once each, then raise SearchSpaceExhaustedError.
 
+    Refuses a space that cannot be enumerated (``space.enumerable`` False: the DARTS space of
+    ``nb301/cifar10``, ~10^18 architectures) with UnenumerableSpaceError at construction.
+
     On a tabular benchmark the full grid is the oracle that every other strategy is measured
     against (the exhaustive baseline of hyperparameter search, Bergstra & Bengio, JMLR 2012).
 
@@ -34,6 +37,10 @@ class GridSearch(Strategy):
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator, order: str = "id"):
         super().__init__(space, rng=rng)
         self.order = check_choice("grid", "order", order, ORDERS)
+        if not space.enumerable:
+            from nasbench.surrogates import enumeration_refused
+
+            raise enumeration_refused(space, "grid search")
         self._size = int(space.size)
         self._perm: list[int] | None = rng.permutation(self._size).tolist() if order == "shuffled" else None
         self._next = 0

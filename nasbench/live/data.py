@@ -125,8 +125,8 @@ def load_cifar10(root: str | os.PathLike | None = None, *, valid_size: int = 0,
         raise MissingSourceError(
             f"CIFAR-10 not found at {where}: download the python version "
             "(cifar-10-python.tar.gz, https://www.cs.toronto.edu/~kriz/cifar.html), extract it so "
-            "that <root>/cifar-10-batches-py/data_batch_1..5 and test_batch exist, and pass "
-            "root=<root> (or set NASBENCH_DATA=<root>)"
+            "that <root>/cifar-10-batches-py/data_batch_1..5 and test_batch exist, and give "
+            "--data-root <root> on the command line (Python: root=<root>; or set NASBENCH_DATA=<root>)"
         )
 
     def read(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,14 @@ _SPACES: dict[str, tuple[str, str, dict]] = {
     "nb201": ("nasbench.spaces.nb201", "NB201Space", {}),
     "nbgraph": ("nasbench.spaces.nbgraph", "NBGraphSpace", {}),
     "nbgraph-proteins": ("nasbench.spaces.nbgraph", "NBGraphSpace", {"op_set": "proteins"}),
+    # --- nbmacro spaces ---
+    "nbmacro": ("nasbench.spaces.nbmacro", "NBMacroSpace", {}),
+    # --- nb101 spaces ---
+    "nb101": ("nasbench.spaces.nb101", "table_space", {}),  # the space of the current nb101/cifar10 table
+    # --- nb301 spaces ---
+    "darts": ("nasbench.spaces.darts", "DartsSpace", {}),
+    # --- nats spaces ---
+    "nats-sss": ("nasbench.spaces.nats_sss", "NATSSizeSpace", {}),
 }
 
 

@@ -46,6 +46,14 @@ class SearchSpace(ABC):
     name: str = ""
     #: names accepted by :meth:`encode`
     encodings: tuple[str, ...] = ()
+    #: False for spaces too large to list (the DARTS space): exhaustive strategies refuse them
+    #: and per-architecture arrays are never built (UnenumerableSpaceError)
+    enumerable: bool = True
+    #: True when every well-formed decision vector names an architecture (NB201, NB-Macro, the
+    #: DARTS and NATS size spaces): nothing to repair, :meth:`is_valid_decisions` is all True
+    all_decisions_valid: bool = False
+    #: appended to a range error of :meth:`check_decisions`: what the decision values mean
+    decision_hint: str = ""
 
     @property
     @abstractmethod
@@ -104,9 +112,10 @@ class SearchSpace(ABC):
             )
         if dec.dtype.kind == "f" and np.all(np.isfinite(dec)) and np.all(dec == np.round(dec)):
             dec = dec.astype(np.int64)
+        hint = f" ({self.decision_hint})" if self.decision_hint else ""
         if dec.dtype.kind not in "iu":
             raise InvalidArchitectureError(
-                f"decisions of space {self.label} must be integers, got dtype {dec.dtype}"
+                f"decisions of space {self.label} must be integers, got dtype {dec.dtype}{hint}"
             )
         dec = dec.astype(np.int64, copy=False)
         bad = (dec < 0) | (dec >= sizes)
@@ -114,7 +123,7 @@ class SearchSpace(ABC):
             row, col = (int(v) for v in np.argwhere(bad)[0])
             raise InvalidArchitectureError(
                 f"decision '{self.decision_names[col]}' of row {row} is {int(dec[row, col])}; "
-                f"it must be in 0 .. {sizes[col] - 1} (space {self.label})"
+                f"it must be in 0 .. {sizes[col] - 1} (space {self.label}){hint}"
             )
         return dec
 
@@ -122,9 +131,12 @@ class SearchSpace(ABC):
         """Boolean ``[n]``: whether each well-formed decision vector names an architecture of
         this space (InvalidArchitectureError for malformed ones, as :meth:`check_decisions`).
 
-        Generic version: asks :meth:`from_decisions` (row by row only when a batch fails);
-        spaces override it with a vectorised test."""
+        Generic version: all True where :attr:`all_decisions_valid`; otherwise asks
+        :meth:`from_decisions` (row by row only when a batch fails); spaces override it with a
+        vectorised test."""
         dec = self.check_decisions(decisions)
+        if self.all_decisions_valid:
+            return np.ones(len(dec), dtype=bool)
         try:
             self.from_decisions(dec)
             return np.ones(len(dec), dtype=bool)

@@ -252,6 +252,8 @@ class NB201Space(SearchSpace):
 
     name = "nb201"
     encodings = ("onehot", "categorical", "path")
+    all_decisions_valid = True
+    decision_hint = "NB201 decisions are op codes: " + ", ".join(f"{i}={op}" for i, op in enumerate(OPS))
 
     def __init__(self) -> None:
         #: op codes ``[15625, 6]`` (int8), row = official id
@@ -320,20 +322,6 @@ class NB201Space(SearchSpace):
         Integral floats are accepted; anything else raises InvalidArchitectureError.
         """
         return self._code_to_id[self.check_decisions(decisions) @ _PLACE]
-
-    def is_valid_decisions(self, decisions: np.ndarray) -> np.ndarray:
-        """All True: every well-formed op-code vector is an NB201 cell (nothing to repair)."""
-        return np.ones(len(self.check_decisions(decisions)), dtype=bool)
-
-    def check_decisions(self, decisions: np.ndarray) -> np.ndarray:
-        """:meth:`SearchSpace.check_decisions`, its error naming NB201's op codes."""
-        try:
-            return super().check_decisions(decisions)
-        except InvalidArchitectureError as exc:
-            codes = ", ".join(f"{i}={op}" for i, op in enumerate(OPS))
-            raise InvalidArchitectureError(
-                f"{exc} (NB201 decisions are integer op codes, none outside 0 .. {N_OPS - 1}: {codes})"
-            ) from None
 
     # ----- isomorphism ---------------------------------------------------------------------
     @cached_property

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 
 import numpy as np
 
 import nasbench
-from nasbench.benchmark import Benchmark
+from nasbench.benchmark import Benchmark, is_surrogate
 from reproduce.progress import stage_progress
 
 
@@ -32,7 +33,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for name in nasbench.benchmark_names():
         info = nasbench.get_info(name)
-        rows.append({"name": name, "built": nasbench.table_path(name).exists(), "space": info.space, "source": info.source})
+        built = nasbench.table_path(name).exists() or (info.recipe.startswith("surrogate:")
+                                                        and importlib.util.find_spec("onnxruntime") is not None)
+        source = info.source if built or not info.needs_official_file else f"needs the official file: {info.requires}"
+        if built and info.space == "nb201" and _official_import(name):
+            source = "OFFICIAL FILE imported with `nasbench import --from` (see `nasbench info`)"
+        rows.append({"name": name, "built": built, "space": info.space, "source": source})
     for name in nasbench.user_table_names():
         try:
             with nasbench.Table(nasbench.table_path(name)) as table:
@@ -51,8 +57,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _official_import(name: str) -> bool:
+    """True when the cached table of ``name`` was imported from an official file."""
+    path = nasbench.table_path(name)
+    if not path.exists():
+        return False
+    try:
+        with nasbench.Table(path) as table:
+            return table.recipe == "official-import"
+    except nasbench.NasbenchError:
+        return False
+
+
+def _surrogate_best(bench: Benchmark) -> dict:
+    """A surrogate has no known best architecture: its declared regret reference instead."""
+    table = bench.table
+    return {"arch": None, "id": None, "valid_acc": _num(table.reference_valid), "test_acc": None,
+            "fidelity": _fidelity_label(table.fidelities[-1]), "reference": table.reference_note}
+
+
 def best_validation(bench: Benchmark) -> dict:
     """Best architecture by mean validation accuracy at the highest fidelity, and its test value."""
+    if is_surrogate(bench):
+        return _surrogate_best(bench)
     table = bench.table
     valid = table.vector("valid_acc")
     best = int(np.nanargmax(valid))
@@ -101,27 +128,43 @@ def info_payload(bench: Benchmark) -> dict:
         "missing_optional": table.missing_optional,
         "notes": table.notes,
         "table_file": str(table.path),
+        **({"surrogate": True} if is_surrogate(bench) else {}),
     }
+
+
+def _fidelity_range(labels: list[str]) -> str:
+    """'1, 2, ..., 200' as '1..200 (every epoch)'; short or irregular lists as they are."""
+    if len(labels) > 10 and all(x.isdigit() for x in labels) and [int(x) for x in labels] == list(
+            range(int(labels[0]), int(labels[-1]) + 1)):
+        return f"{labels[0]}..{labels[-1]} (every epoch)"
+    return ", ".join(labels)
 
 
 def _info_text(p: dict) -> str:
     best = p["best_validation"]
     lines = [
         f"{p['name']}: {p['n_archs']} architectures in space '{p['space']}', dataset {p['dataset']}",
-        f"fidelities (epochs): {', '.join(p['fidelities'])}",
+        f"fidelities (epochs): {_fidelity_range(p['fidelities'])}",
+        *(f"source: {s.get('name')} (sha256 {str(s.get('sha256'))[:16]}...)" for s in p["sources"]),
         "metrics:",
     ]
     for name, m in p["metrics"].items():
         what = f"{m['measure']}, " if m["measure"] else ""
         lines.append(f"  {name:<22} {m['split']:<8} {what}{m['unit']}, {m['replicates']} replicate(s)")
-    lines.append(
-        f"best validation ({best['fidelity']} epochs, mean over replicates): {best['valid_acc']} "
-        f"-> test {best['test_acc']}  {best['arch']}"
-    )
+    if p.get("surrogate"):
+        lines.append(f"surrogate predictions (deterministic), no test split; regret reference ({best['fidelity']} "
+                     f"epochs): valid_acc {best['valid_acc']} ({best['reference']})")
+    else:
+        lines.append(
+            f"best validation ({best['fidelity']} epochs, mean over replicates): {best['valid_acc']} "
+            f"-> test {best['test_acc']}  {best['arch']}"
+        )
     sig = p["default_signal"]
     lines.append(f"default search signal: {sig['metric']}@{sig['fidelity'] or 'final'}, noise model {p['default_noise']}")
     for missing in p["missing_optional"]:
         lines.append(f"not included: {missing['source']} ({missing['how']})")
+    if p.get("notes"):
+        lines.append(f"notes: {p['notes']}")
     lines.append(f"citation: {p['citation']}")
     return "\n".join(lines)
 
@@ -133,12 +176,32 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _arch_id(bench: Benchmark, arch: str) -> int:
+    """An architecture string of the space, or else an integer id (NAS-Bench-Macro's strings,
+    e.g. ``01201120``, are all digits: the space's own reading comes first)."""
+    from nasbench.errors import InvalidArchitectureError
+
+    try:
+        return bench.arch_id(arch)
+    except InvalidArchitectureError:
+        if not arch.strip().isdigit():
+            raise
+    return bench.arch_id(int(arch))
+
+
 def query_payload(bench: Benchmark, arch: str) -> dict:
     """Every metric of one architecture at every fidelity: mean and per-replicate values."""
-    arch_id = bench.arch_id(int(arch) if arch.strip().isdigit() else arch)
+    arch_id = _arch_id(bench, arch)
     table = bench.table
     metrics = {}
-    for name in table.metric_names:
+    if is_surrogate(bench):  # predictions at every epoch
+        ids = np.full(1, arch_id, dtype=np.int64)
+        for name in table.metric_names:
+            m = table.metric(name)
+            values = {_fidelity_label(f): {"mean": _num(table.query(ids, name, f)[0]), "replicates": []}
+                      for f in table.fidelities}
+            metrics[name] = {"split": m.split, "unit": m.unit, "values": values}
+    for name in ([] if is_surrogate(bench) else table.metric_names):
         m = table.metric(name)
         block = table.array(name)[arch_id]
         fids = [None] if m.fidelity_independent else list(table.fidelities)
@@ -178,15 +241,42 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Run the import recipe of one benchmark (or all) now."""
+    if args.source is not None:
+        return _import_official(args)
+    from nasbench.surrogates import is_surrogate_recipe
+
     names = nasbench.benchmark_names() if args.name == "all" else [args.name]
     for name in names:
         nasbench.get_info(name)
+    surrogates = [n for n in names if is_surrogate_recipe(nasbench.get_info(n).recipe)]
+    for name in surrogates:
+        print(f"{name}: a surrogate benchmark (a model in data/), nothing to import", flush=True)
+    names = [n for n in names if n not in surrogates]
+    if args.name == "all":  # tables that need an official file, and official imports, are left as they are
+        skipped = [n for n in names if nasbench.get_info(n).needs_official_file or _official_import(n)]
+        for name in skipped:
+            why = ("kept the table imported from an official file; `nasbench import " + name + "` restores the built-in one"
+                   if _official_import(name) else "needs an official file: " + nasbench.get_info(name).requires)
+            print(f"{name}: skipped ({why})", flush=True)
+        names = [n for n in names if n not in skipped]
     with stage_progress(len(names), "import", args.quiet, unit="tables") as progress:
         for name in names:
             path = nasbench.build_table(name)
             with nasbench.Table(path) as table:
                 print(f"{name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path}", flush=True)
             progress.update(note=name)
+    return 0
+
+
+def _import_official(args: argparse.Namespace) -> int:
+    """``nasbench import NAME --from PATH``: build NAME's table from an official file."""
+    from nasbench.official import import_official
+
+    with stage_progress(1, "import", args.quiet, unit="tables") as progress:
+        path = import_official(args.name, args.source, progress)
+        with nasbench.Table(path) as table:
+            print(f"{args.name}: {table.n_archs} archs, metrics {', '.join(table.metric_names)} -> {path}", flush=True)
+        progress.update(note=args.name)
     return 0
 
 
@@ -206,5 +296,7 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_query)
     p = sub.add_parser("import", help="build a benchmark's table now (NAME or 'all')")
     p.add_argument("name")
+    p.add_argument("--from", dest="source", metavar="PATH", default=None,
+                   help="an official file of the benchmark (e.g. nasbench_only108.tfrecord)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_import)

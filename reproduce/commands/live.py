@@ -39,9 +39,12 @@ def cmd_validate(args) -> int:
     src = Path(args.dir)
     if not src.is_dir():
         raise NasbenchError(f"result folder {src} does not exist")
+    if (src / "runs").is_dir() and not any(p.name != "runs" and p.is_dir() for p in src.iterdir()):
+        src = src / "runs"  # a `nasbench reproduce --out DIR` folder keeps its runs in DIR/runs
     final = load_final(src)
     if final.empty:
-        raise NasbenchError(f"no run results under {src} (expected <benchmark>/<strategy>-<key>/seed-*.json)")
+        raise NasbenchError(f"no run results under {src} (expected <benchmark>/<strategy>-<key>/seed-*.json, as "
+                            "`nasbench run --out DIR` writes; a `nasbench reproduce --out DIR` folder has them in DIR/runs)")
     benches = sorted(final["benchmark"].unique())
     name = args.benchmark or (benches[0] if len(benches) == 1 else None)
     if name is None:

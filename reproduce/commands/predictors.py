@@ -4,13 +4,15 @@
         --trials 20 --out results/predictors
 
 Writes ``results.csv`` (one row per trial, predictor and train size), ``summary.csv`` and
-``spearman.png``/``spearman.pdf`` (Spearman vs train size, 95% bands) into ``--out``.
+``spearman.png``/``spearman.pdf`` (Spearman vs train size, 95% bands) into ``--out``, with
+``predictors.json`` (the root seed) and ``command.json`` so that ``nasbench report DIR`` redraws it.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from nasbench.atomic import atomic_path
+from nasbench.atomic import atomic_path, write_text_atomic
 from nasbench.errors import NasbenchError
 from reproduce.commands.run import split_names as _names
 from reproduce.progress import stage_progress
@@ -26,10 +28,14 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+#: the settings results.csv does not hold (read back by ``nasbench report``)
+SETTINGS = "predictors.json"
+
+
 def cmd_predictors(args) -> int:
     import pandas as pd
 
-    from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, plot_spearman, summarize
+    from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, format_ci, plot_spearman, summarize
     from predictors.registry import get_spec
 
     names = _names(args.predictors)
@@ -53,6 +59,10 @@ def cmd_predictors(args) -> int:
     summary = summarize(frame)
     with atomic_path(out / "results.csv") as tmp:
         frame.to_csv(tmp, index=False)
+    write_text_atomic(out / SETTINGS, json.dumps({"seed": args.seed, "jobs": args.jobs}, indent=2))
+    from reproduce.html_report import record_command
+
+    record_command(out, getattr(args, "argv", None))
     with atomic_path(out / "summary.csv") as tmp:
         summary.to_csv(tmp, index=False)
     title = (f"{args.benchmark}: {metric}@{frame['fidelity'].iloc[0]:g}, {args.n_test} test archs, "
@@ -66,7 +76,7 @@ def cmd_predictors(args) -> int:
     last = summary[summary["train_size"] == max(sizes)].sort_values("spearman", ascending=False)
     for _, r in last.iterrows():
         print(f"{r['predictor']:18s} {r['encoding']:9s} n={r['train_size']}: Spearman {r['spearman']:.3f} "
-              f"[{r['spearman_lo']:.3f}, {r['spearman_hi']:.3f}]  kendall {r['kendall']:.3f}  fit {r['fit_time']:.2f}s")
+              f"{format_ci(r['spearman_lo'], r['spearman_hi'])}  kendall {r['kendall']:.3f}  fit {r['fit_time']:.2f}s")
     print(f"wrote {out / 'results.csv'}, {out / 'summary.csv'}, {', '.join(str(p) for p in paths)}")
     return 0
 

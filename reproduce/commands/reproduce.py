@@ -53,7 +53,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.dir)
     record = out / RECORD
     if not record.is_file():
-        raise NasbenchError(f"{out} is not a `nasbench reproduce` output folder (no {RECORD}); run `nasbench reproduce PRESET --out {out}` first")
+        return _report_other_folder(out, args)
     doc = json.loads(record.read_text())
     preset = load_preset(doc["preset"])
     from reproduce.html_report import record_command
@@ -72,6 +72,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             write_predictor_html(out, preset, frame, summary)
         _print_outcome(out, args.html)
         return 0
+    if getattr(preset, "kind", None) == "oneshot":
+        from reproduce.oneshot_report import write_oneshot_report
+
+        write_oneshot_report(preset, out, doc["seeds"])
+        _print_outcome(out, args.html)
+        return 0
     if isinstance(preset, MOPreset):
         from reproduce.mo_report import redraw_mo
 
@@ -83,6 +89,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         meta, finals, curves = collect(preset, preset_specs(preset, doc["seeds"]), out / "runs")
         write_report(meta, finals, curves, out)
+    _print_outcome(out, args.html)
+    return 0
+
+
+def _report_other_folder(out: Path, args: argparse.Namespace) -> int:
+    """``report`` of a ``nasbench run`` or ``nasbench predictors`` output folder (no preset)."""
+    from reproduce import folder_report
+    from reproduce.html_report import record_command
+
+    if not out.is_dir():
+        raise NasbenchError(f"no folder {out}; give the --out folder of `nasbench reproduce`, `nasbench run` or "
+                            "`nasbench predictors`")
+    if folder_report.is_predictors_folder(out):
+        record_command(out, getattr(args, "argv", None))
+        folder_report.report_predictors_folder(out, html=args.html)
+    else:
+        from reproduce.oneshot_report import has_oneshot_runs, report_folder
+
+        if has_oneshot_runs(out):  # one-shot (and black-box) runs side by side
+            report_folder(out)
+        else:
+            folder_report.report_run_folder(out, html=args.html)
+        record_command(out, getattr(args, "argv", None))
     _print_outcome(out, args.html)
     return 0
 

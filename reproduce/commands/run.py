@@ -146,26 +146,31 @@ def _mean_std(values: list[float]) -> str:
 
 
 def summarise(specs: Sequence[RunSpec], out_dir: Path) -> list[str]:
-    """One line per configuration: runs stored, mean +/- std of final incumbent_test and test_regret."""
+    """One line per configuration: runs stored and the mean +/- std of the final values that
+    matter for it: incumbent_test and test_regret for a scalar search; for a multi-objective one
+    the test hypervolume of the returned Pareto set and its hypervolume regret (normalised)."""
     from reproduce import results
 
     groups: dict[tuple[str, str, str], dict] = {}
     for spec in specs:
         key = (spec.benchmark, spec.strategy, spec.config_key())
-        group = groups.setdefault(key, {"hps": spec.hyperparameters, "test": [], "regret": [], "n": 0})
+        columns = ("hv_test", "hv_test_regret") if spec.objectives else ("incumbent_test", "test_regret")
+        group = groups.setdefault(key, {"hps": spec.hyperparameters, "columns": columns, "values": ([], []), "n": 0})
         try:
             doc = results.read_result(results.result_path(out_dir, spec))
         except results.ResultFileError:
             continue
         cols = doc["columns"]
         group["n"] += 1
-        group["test"].append(math.nan if not cols["incumbent_test"] or cols["incumbent_test"][-1] is None else cols["incumbent_test"][-1])
-        group["regret"].append(math.nan if not cols["test_regret"] or cols["test_regret"][-1] is None else cols["test_regret"][-1])
+        for name, values in zip(columns, group["values"]):
+            col = cols.get(name) or []
+            values.append(math.nan if not col or col[-1] is None else col[-1])
     lines = []
     for (bench, strategy, key), g in groups.items():
         hps = f" {json.dumps(g['hps'], sort_keys=True)}" if g["hps"] else ""
-        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs, final incumbent_test "
-                     f"{_mean_std(g['test'])}, test_regret {_mean_std(g['regret'])}")
+        (first, second), (a, b) = g["columns"], g["values"]
+        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs, final {first} {_mean_std(a)}, "
+                     f"{second} {_mean_std(b)}")
     return lines
 
 
@@ -181,6 +186,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs,
                     progress=not getattr(args, "quiet", False), label="run")
+    from reproduce.html_report import record_command
+
+    record_command(out_dir, getattr(args, "argv", None))  # command.json: what `nasbench report DIR` shows
     print(f"results in {out_dir}/ ({summary.total} runs: {summary.done} new, {summary.skipped} already done, "
           f"{summary.failed} failed; {summary.seconds:.1f} s)")
     for line in summarise(specs, out_dir):

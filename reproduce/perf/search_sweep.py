@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reproduce.perf._targets import check, finish
+
 import nasbench
 from nasbench.executors import available_cores
 from reproduce.results import read_run, result_files
@@ -67,7 +69,7 @@ def sweep_wall_time(strategy: str, n: int, jobs: int) -> None:
         loads.append(time.perf_counter() - t)
     load = statistics.median(loads)
     print(f"1. {n} seeds of '{strategy}' on {BENCH}, budget {BUDGET}, sweep(executor='local') on {jobs} core(s):")
-    print(f"   wall {wall:.2f} s (target < 5 s)   [{steps:,} trajectory rows, {steps / n:.0f} queries per run]")
+    print(f"   wall {wall:.2f} s {check(f'{n} seeds sweep wall', wall, 5.0, ' s')}   [{steps:,} trajectory rows, {steps / n:.0f} queries per run]")
     print(f"   for comparison, one process: {per_run * 1e3:.1f} ms per run -> {per_run * n:.2f} s for {n}"
           f" (of which nasbench.load: {load * 1e3:.2f} ms per call)")
 
@@ -109,7 +111,7 @@ def loop_overhead(strategies: list[str], queries: int = 3000, seeds: int = 5) ->
             per_raw.append(raw_lookup_time(traj["arch"], np.maximum(traj["incumbent"], 0)) / q)
         run_us, raw_us = statistics.median(per_run) * 1e6, statistics.median(per_raw) * 1e6
         print(f"   {name:<3} run_one {run_us:6.1f} us/query - raw lookups {raw_us:4.1f} us/query"
-              f" = overhead {run_us - raw_us:6.1f} us/query (target < 20 us)")
+              f" = overhead {run_us - raw_us:6.1f} us/query {check(f'{name} loop overhead', run_us - raw_us, 20.0, ' us')}")
     print(f"   (nasbench.load, excluded above: {load * 1e3:.1f} ms per run)")
 
 
@@ -164,6 +166,7 @@ def main() -> None:
     sweep_wall_time(strategy, args.seeds, args.jobs)
     loop_overhead(sorted({"rs", strategy}))
     kill_check(strategy, args.seeds, args.jobs)
+    finish()
 
 
 if __name__ == "__main__":

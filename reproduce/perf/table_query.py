@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+from reproduce.perf._targets import check, finish
+
 import nasbench
 
 
@@ -45,7 +47,8 @@ def batched_query(n: int, repeats: int) -> None:
     t_fancy = best_of(lambda: raw[ids], repeats)
     print(f"1. batched query, {n:,} random ids of nb201/cifar10 valid_acc@200 (best of {repeats}):")
     print(f"   Table.query         {t_table * 1e3:8.3f} ms")
-    print(f"   numpy np.take       {t_take * 1e3:8.3f} ms   ratio Table/np.take = {t_table / t_take:.2f}x (target <= 2x)")
+    print(f"   numpy np.take       {t_take * 1e3:8.3f} ms   ratio Table/np.take = {t_table / t_take:.2f}x "
+          f"{check('batched query vs np.take', t_table / t_take, 2.0, 'x')}")
     print(f"   numpy raw[ids]      {t_fancy * 1e3:8.3f} ms   ratio Table/raw[ids] = {t_table / t_fancy:.2f}x")
 
 
@@ -77,7 +80,7 @@ def open_times(repeats: int) -> None:
         worst = max(worst, open_ms)
         size = nasbench.table_path(name).stat().st_size / 2**20
         print(f"   {name:<22} {open_ms:15.2f} {load_ms:17.2f}  {size:6.2f}")
-    print(f"   slowest Table open: {worst:.2f} ms (target < 50 ms)")
+    print(f"   slowest Table open: {worst:.2f} ms {check('slowest table open', worst, 50.0, ' ms')}")
 
 
 MEMORY_SNIPPET = """
@@ -100,7 +103,8 @@ def memory() -> None:
     out = json.loads(subprocess.run([sys.executable, "-c", MEMORY_SNIPPET], capture_output=True, text=True, check=True).stdout)
     print("3. resident memory (VmRSS) of one process:")
     print(f"   bare python {out['python_mb']:.0f} MB, after `import nasbench` {out['after_import_mb']:.0f} MB, "
-          f"all 12 tables loaded + valid/test vectors {out['all_open_mb']:.0f} MB (target < 300 MB)")
+          f"all tables loaded + valid/test vectors {out['all_open_mb']:.0f} MB "
+          f"{check('resident memory, all tables', out['all_open_mb'], 300.0, ' MB')}")
 
 
 def main() -> None:
@@ -111,6 +115,7 @@ def main() -> None:
     batched_query(args.n, args.repeats)
     open_times(max(3, args.repeats // 4))
     memory()
+    finish()
 
 
 if __name__ == "__main__":

@@ -119,3 +119,26 @@ def test_encoder_kinds_and_truncation(nb201):
         ArchEncoder(bench.space, "zigzag").transform(ids)
     graph = nasbench.load("nbgraph/cora").space
     assert ArchEncoder(graph, "graph").transform([0, 1]).shape[0] == 2
+
+
+#: every other kind of space: a graph space, the global macro space, the NB101 DAG subset table and
+#: the 10^18-cell DARTS space of the NB301 surrogate (sampled, never enumerated)
+OTHER_SPACES = ("nbgraph/cora", "nbmacro/cifar10", "nb101/cifar10", "nb301/cifar10")
+
+
+@pytest.mark.parametrize("bench_name", OTHER_SPACES)
+@pytest.mark.parametrize("name", ALL)
+def test_fits_every_kind_of_space(name, bench_name):
+    bench = nasbench.load(bench_name)
+    rng = np.random.default_rng(5)
+    ids = np.unique(bench.space.sample(rng, 80))
+    y = bench.table.query(ids, "valid_acc")
+    ok = np.isfinite(y)
+    ids, y = ids[ok], y[ok]
+    enc = ArchEncoder(bench.space, default_encoding(bench.space, get_spec(name).encodings))
+    X = enc.transform(ids)
+    assert X.shape[0] == len(ids) and np.all(np.isfinite(X))
+    a = make_predictor(name, random_state=3, **FAST.get(name, {})).fit(X[:40], y[:40]).predict(X[40:])
+    b = make_predictor(name, random_state=3, **FAST.get(name, {})).fit(X[:40], y[:40]).predict(X[40:])
+    assert a.shape == (len(ids) - 40,) and np.all(np.isfinite(a))
+    np.testing.assert_array_equal(a, b)

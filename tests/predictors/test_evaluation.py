@@ -54,3 +54,18 @@ def test_command_writes_csv_and_plots(tmp_path, capsys):
                          "--train-sizes", "5,x", "--out", str(tmp_path)])
     with pytest.raises(NasbenchError, match="train-sizes"):
         bad.func(bad)
+
+
+def test_summary_band_is_clipped_to_the_range_of_a_correlation_and_absent_for_one_trial():
+    import pandas as pd
+
+    from predictors.evaluation import format_ci, summarize
+
+    base = dict(encoding="onehot", kendall=0.5, fit_time=0.1, predict_time=0.01)
+    rows = [dict(predictor="p", train_size=10, trial=t, spearman=s, **base) for t, s in enumerate([0.99, 0.5, 0.98])]
+    rows += [dict(predictor="q", train_size=10, trial=0, spearman=0.7, **base)]
+    out = summarize(pd.DataFrame(rows)).set_index("predictor")
+    assert out.loc["p", "spearman_hi"] == 1.0 and out.loc["p", "spearman_lo"] < 0.82
+    assert np.isnan(out.loc["q", "spearman_lo"]) and np.isnan(out.loc["q", "spearman_hi"])
+    assert format_ci(out.loc["q", "spearman_lo"], out.loc["q", "spearman_hi"]) == "[no CI: 1 trial]"
+    assert format_ci(0.4651, 1.0) == "[0.465, 1.000]"

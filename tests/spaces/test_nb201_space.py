@@ -246,9 +246,9 @@ def test_decisions(space):
     [
         (np.zeros(6, dtype=int), "shape"),
         (np.zeros((2, 5), dtype=int), "shape"),
-        (np.full((1, 6), 5), "outside 0 .. 4"),
-        (np.full((1, 6), -1), "outside 0 .. 4"),
-        (np.full((1, 6), 0.5), "integer op codes"),
+        (np.full((1, 6), 5), "must be in 0 .. 4 .*op codes: 0=none"),
+        (np.full((1, 6), -1), "must be in 0 .. 4"),
+        (np.full((1, 6), 0.5), "must be integers.*op codes"),
     ],
 )
 def test_from_decisions_errors(space, bad, fragment):

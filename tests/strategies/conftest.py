@@ -19,8 +19,11 @@ from nasbench.benchmark import user_table_path
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
 
 SUBSET = "user:conformance-subset"
-#: the four kinds of space every strategy runs on
-BENCHES = ("nb201/cifar10", "nbgraph/cora", "nbgraph/proteins", SUBSET)
+#: the kinds of space every strategy runs on: a cell (NB201), graph spaces with invalid decision
+#: vectors (NB-Graph, proteins), a user subset, a global macro space (NAS-Bench-Macro), a DAG
+#: subset table (NB101 from data/) and the 10^18-cell DARTS space of the NB301 surrogate
+BENCHES = ("nb201/cifar10", "nbgraph/cora", "nbgraph/proteins", SUBSET, "nbmacro/cifar10", "nb101/cifar10",
+           "nb301/cifar10")
 
 
 def write_subset_table(name: str = SUBSET, n_near_skip: int = 20, n_other: int = 20, seed: int = 0):

@@ -19,6 +19,8 @@ BUILDERS: dict[str, str] = {
     "nb201": "nb201",
     "nbgraph": "nbgraph",
     "nbgraph-proteins": "nbgraph",
+    # --- nbmacro builder ---
+    "nbmacro": "nbmacro",
 }
 
 

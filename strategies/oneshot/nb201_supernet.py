@@ -1,0 +1,94 @@
+"""NB201 supernet: the TinyNetwork skeleton with a mixed cell (6 edges x 5 operations).
+
+The skeleton (stem, three stages of ``N`` cells, ``ResNetBasicblock`` reductions, BN-ReLU,
+pooling, classifier) and every operation come from :mod:`nasbench.live.models.nb201`; attribute
+names equal ``TinyNetwork``'s so the live network's weights map one to one. All cells share the
+six edge decisions (one cell architecture repeated, as NAS-Bench-201 and its one-shot baselines:
+Dong & Yang, ICLR 2020, github.com/D-X-Y/AutoDL-Projects ``TinyNetworkDarts``/``GDAS``).
+Each edge of each cell owns its 5 candidate operations; edge ``k`` of every cell uses
+``weights[k]`` (a node is the sum over its incoming edges of sum_o w_o * op_o(input)).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from nasbench.live.models.nb201 import EDGES, OPS, ResNetBasicblock, TinyNetwork, make_op
+from nasbench.spaces import get_space
+from strategies.oneshot.supernet import Supernet
+
+
+class MixedCell(nn.Module):
+    """One NB201 cell with all 5 operations on each of its 6 edges (:data:`EDGES` order)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.edges = nn.ModuleList(
+            nn.ModuleList(make_op(op, channels) for op in OPS) for _ in EDGES
+        )
+
+    def forward(self, x: torch.Tensor, active: Sequence[Sequence[tuple[int, torch.Tensor]]]) -> torch.Tensor:
+        nodes = [x]
+        for target in (1, 2, 3):
+            nodes.append(sum(
+                w * self.edges[k][o](nodes[src])
+                for k, (tgt, src) in enumerate(EDGES) if tgt == target
+                for o, w in active[k]
+            ))
+        return nodes[-1]
+
+
+class NB201Supernet(Supernet):
+    """NB201 supernet (module docstring); ``C``, ``N`` as the live ``TinyNetwork``."""
+
+    def __init__(self, benchmark: str, *, num_classes: int = 10, C: int = 16, N: int = 5,
+                 in_channels: int = 3) -> None:
+        space = get_space("nb201")
+        super().__init__(space, benchmark)
+        self.C, self.N, self.num_classes = C, N, num_classes
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, C, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(C)
+        )
+        channels = [C] * N + [C * 2] + [C * 2] * N + [C * 4] + [C * 4] * N
+        reductions = [False] * N + [True] + [False] * N + [True] + [False] * N
+        cells: list[nn.Module] = []
+        c_prev = C
+        for c_cur, reduction in zip(channels, reductions):
+            cells.append(ResNetBasicblock(c_prev, c_cur, 2) if reduction else MixedCell(c_cur))
+            c_prev = c_cur
+        self.cells = nn.ModuleList(cells)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=True))
+        self.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
+
+    def forward(self, batch, weights: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Logits ``[B, classes]`` of ``batch.inputs`` (or a plain image tensor)."""
+        x = batch.inputs if hasattr(batch, "inputs") else batch
+        active = [self.active(w) for w in self.check_weights(weights)]
+        for k, act in enumerate(active):
+            if not act:
+                raise ValueError(f"edge {k} has no operation with a non-zero weight")
+        feature = self.stem(x)
+        for cell in self.cells:
+            feature = cell(feature, active) if isinstance(cell, MixedCell) else cell(feature)
+        out = self.global_pooling(self.lastact(feature))
+        return self.classifier(out.flatten(1))
+
+    def load_live(self, model: TinyNetwork, arch: int) -> None:
+        """Copy a live ``TinyNetwork`` of ``arch`` into the path of ``arch`` (edge k's chosen
+        op of every cell gets ``InferCell.layers[k]``; the fixed skeleton is copied as is)."""
+        ops = self.space.edge_ops(int(arch))
+        own = self.state_dict()
+        for key, value in model.state_dict().items():
+            parts = key.split(".")
+            if parts[0] == "cells" and isinstance(self.cells[int(parts[1])], MixedCell):
+                k = int(parts[3])  # cells.<i>.layers.<k>.<rest>
+                target = ".".join(["cells", parts[1], "edges", str(k), str(OPS.index(ops[k]))] + parts[4:])
+            else:
+                target = key
+            if target not in own:
+                raise KeyError(f"live key {key} has no supernet counterpart {target}")
+            own[target] = value.clone()
+        self.load_state_dict(own)

@@ -1,0 +1,41 @@
+"""One-shot method registry: name -> ``"module:Class"`` (imported on first use).
+
+Each entry is one line; the class's docstring cites where its defaults come from.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from nasbench.errors import UnknownNameError, one_of
+
+#: method name -> "module:Class" (module under strategies.oneshot)
+ONESHOT_METHODS: dict[str, str] = {
+    "darts": "strategies.oneshot.darts:DARTS",
+    "darts-2nd": "strategies.oneshot.darts:DARTS2nd",
+    "gdas": "strategies.oneshot.gdas:GDAS",
+    "drnas": "strategies.oneshot.drnas:DrNAS",
+    "latency-darts": "strategies.oneshot.latency:LatencyDARTS",
+    # --- single-path / controller methods (enas, rsps, spos) ---
+    "enas": "strategies.oneshot.enas:ENAS",
+    "rsps": "strategies.oneshot.rsps:RSPS",
+    "spos": "strategies.oneshot.spos:SPOS",
+}
+
+
+def method_names() -> list[str]:
+    """Registered one-shot method names, sorted."""
+    return sorted(ONESHOT_METHODS)
+
+
+def method_class(name: str) -> type:
+    """The class registered as ``name``; UnknownNameError lists the registered names."""
+    if name not in ONESHOT_METHODS:
+        raise UnknownNameError(f"unknown one-shot method '{name}'; known: {one_of(method_names())}")
+    module, _, cls = ONESHOT_METHODS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def get_method(name: str, **settings: Any):
+    """An instance of method ``name`` with ``settings`` overriding its paper defaults."""
+    return method_class(name)(**settings)
