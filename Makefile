@@ -31,7 +31,7 @@ test: $(STAMP)
 perf: $(STAMP)
 	@failed=""; for s in table_query nbgraph_string_lookup search_sweep nb301_surrogate; do echo "== reproduce/perf/$$s.py"; \
 		$(BIN)/python reproduce/perf/$$s.py || failed="$$failed $$s"; done; \
-	if [ -n "$$failed" ]; then echo "make perf: figures over target in:$$failed" >&2; exit 1; fi
+	if [ -n "$$failed" ]; then echo "make perf: figures over target (or an error) in:$$failed" >&2; exit 1; fi
 
 clean:
 	rm -rf $(VENV) data/tables

@@ -39,9 +39,9 @@ class Benchmark:
     #: (metric, fidelity, replicate) -> Table.vector: skips the metric/fidelity checks on the
     #: one-string hot path (measured 0.94 -> 0.59 us per query, reproduce/perf/nbgraph_string_lookup.py)
     _vectors: dict = field(default_factory=dict, repr=False, compare=False)
-    #: (metric, fidelity, replicate) -> (string -> raw index, value per raw input) for spaces with
-    #: raw strings (NB-Graph: 157,464 raw inputs, 1.2 MB per cached metric): one string query is
-    #: then a parse and one array read, no canonicalisation call
+    #: (metric, fidelity, replicate) -> string -> value, for spaces with raw strings
+    #: (``space.raw_string_lookup``; NB-Graph: 157,464 raw inputs, 1.2 MB per cached metric): one
+    #: string query is then a split, four dict reads and one array read, no canonicalisation call
     _raw_vectors: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -58,11 +58,10 @@ class Benchmark:
         """Metric of one architecture (id or string) or of an array of ids (see Table.query)."""
         if type(arch) is str:  # hot path: one string, per-raw-input values already cached
             try:
-                index, values = self._raw_vectors[(metric, fidelity, replicate)]
-                value = values.item(index(arch))
+                value = self._raw_vectors[(metric, fidelity, replicate)](arch)
                 if value == value:  # NaN: not measured, or no architecture -> the checked path
                     return value
-            except (KeyError, TypeError, InvalidArchitectureError):
+            except (KeyError, TypeError, ValueError, InvalidArchitectureError):
                 pass
             try:
                 value = self._vectors[(metric, fidelity, replicate)].item(self.space.from_str(arch))
@@ -81,12 +80,12 @@ class Benchmark:
         return self.table.query(self.space.check_ids(arch), metric, fidelity, replicate)
 
     def _cache_raw_vector(self, key: tuple) -> None:
-        indexer = getattr(self.space, "raw_string_indexer", None)
-        if indexer is None or key in self._raw_vectors:
+        lookup = getattr(self.space, "raw_string_lookup", None)
+        if lookup is None or key in self._raw_vectors:
             return
-        index, raw_to_id = indexer()
+        raw_to_id = self.space.raw_string_indexer()[1]
         values = np.where(raw_to_id >= 0, self._vectors[key][np.maximum(raw_to_id, 0)], np.nan)
-        self._raw_vectors[key] = (index, values)
+        self._raw_vectors[key] = lookup(values)
 
     def default_signal(self) -> tuple[str, float | None]:
         """(metric, fidelity) a search reads by default (fidelity in epochs; None = the highest).

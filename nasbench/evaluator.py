@@ -278,11 +278,12 @@ class Evaluator:
             draw = int(self.rng.integers(1 << 30))
             if trial_id is not None:
                 self._trial_draw[trial_id] = draw
-        measured = np.flatnonzero(~np.isnan(reps))
-        if not measured.size:
+        values = reps.tolist()  # a handful of replicates: plain Python is faster than numpy here
+        measured = [i for i, v in enumerate(values) if v == v]
+        if not measured:
             return math.nan, -1
-        r = int(measured[draw % measured.size])
-        return float(reps[r]), r
+        r = measured[draw % len(measured)]
+        return values[r], r
 
     def describe(self) -> dict:
         """The protocol of this evaluator, for result files and reports."""

@@ -189,6 +189,9 @@ class Table:
             raise TableIntegrityError(f"table {self.path}: fidelities fail their checksum")
         self.fidelities: np.ndarray = fidelities
         self.fidelities.flags.writeable = False
+        self._fidelity_pos: dict[float, int] = {}
+        for i, f in enumerate(fidelities.tolist()):
+            self._fidelity_pos.setdefault(f, i)  # first match, as the array search
         self.n_archs: int = int(attrs["n_archs"])
         self._metrics: dict[str, MetricInfo] = {}
         metric_attrs = {name: dict(d.attrs) for name, d in self._file["metrics"].items()}
@@ -241,6 +244,10 @@ class Table:
         """Index of ``fidelity`` (epochs) in ``fidelities``; None means the highest."""
         if fidelity is None:
             return len(self.fidelities) - 1
+        try:
+            return self._fidelity_pos[fidelity]  # hot path of every evaluation (a dict read)
+        except (KeyError, TypeError):
+            pass
         hits = np.flatnonzero(self.fidelities == float(fidelity))
         if not len(hits):
             allowed = [int(f) if float(f).is_integer() else float(f) for f in self.fidelities]

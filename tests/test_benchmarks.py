@@ -133,3 +133,19 @@ def test_one_string_fast_path_equals_the_checked_path():
         with pytest.raises(InvalidArchitectureError):
             bench.query("gcn@0,gin@9,fc@1,cheb@2", "valid_acc")
     assert bench.query(" gcn@0, gin@0 ,fc@1,cheb@2", "valid_acc") == bench.query("gcn@0,gin@0,fc@1,cheb@2", "valid_acc")
+
+
+def test_all_skip_cell_values_quoted_in_docs_oneshot():
+    """docs/oneshot.md quotes the collapsed (all skip_connect) NB201 cell; the tables must agree."""
+    import re
+
+    from tests.conftest import REPO
+
+    row = next(l for l in (REPO / "docs" / "oneshot.md").read_text().splitlines() if l.startswith("| all `skip_connect` |"))
+    quoted = [float(v) for v in re.findall(r"\d+\.\d+", row)]
+    cell = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|"
+    found = []
+    for dataset in ("cifar10", "cifar100", "imagenet16-120"):
+        bench = nasbench.load(f"nb201/{dataset}")
+        found += [round(bench.query(cell, "valid_acc", fidelity=200), 2), round(bench.query(cell, "test_acc", fidelity=200), 2)]
+    assert quoted == found

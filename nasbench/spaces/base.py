@@ -247,6 +247,8 @@ class SearchSpace(ABC):
 
     def check_id(self, arch) -> int:
         """One id as int; raises InvalidArchitectureError if out of range."""
+        if type(arch) is int and 0 <= arch < self.size:  # hot path: one evaluation per call
+            return arch
         return int(self.check_ids(np.asarray([arch]))[0])
 
     def __repr__(self) -> str:

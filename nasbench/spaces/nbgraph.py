@@ -28,6 +28,7 @@ String form: ``op@input`` per computing node, comma-separated, e.g.
 
 from __future__ import annotations
 
+import array
 from functools import cached_property, lru_cache
 from itertools import product
 from typing import Callable, Sequence
@@ -409,6 +410,20 @@ class NBGraphSpace(SearchSpace):
         raw input (``Benchmark.query``'s one-string path); a raw index with id -1 names no
         architecture (all four operations skip)."""
         return self._raw_index_of_str, self._raw_to_id
+
+    def raw_string_lookup(self, values: np.ndarray) -> Callable[[str], float]:
+        """``string -> values[raw index]`` for one value per raw input (``Benchmark.query``'s
+        cached one-string path): the fast parser inlined in a closure over the token tables.
+        Strings it does not take verbatim raise KeyError or ValueError (the caller then uses
+        the careful parser)."""
+        t0, t1, t2, t3 = self._tokens
+        table = array.array("d", np.asarray(values, dtype=np.float64).tolist())
+
+        def lookup(text: str) -> float:
+            a, b, c, d = text.split(",")
+            return table[t0[a] + t1[b] + t2[c] + t3[d]]
+
+        return lookup
 
     def from_strs(self, texts: Sequence[str]) -> np.ndarray:
         """Ids (int64) of many strings: parse each, then one vectorised table look-up."""

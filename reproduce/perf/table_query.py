@@ -5,8 +5,8 @@ Prints:
    (``np.take`` and fancy indexing) on the same 1-D float32 array; ratio;
 2. time to open each built table (``Table(path)``: checksum + header) and to ``nasbench.load``
    it (space included), in a fresh process per table, median of repeats;
-3. resident memory of one process with all 9 NB-Graph and 3 NB201 tables loaded and their
-   validation and test vectors in memory.
+3. resident memory of one process with every shipped table loaded (9 NB-Graph, 3 NB201,
+   NAS-Bench-Macro, the NB101 subset) and their validation and test vectors in memory.
 
 Usage: ``python reproduce/perf/table_query.py [--n 1000000] [--repeats 20]``
 """
@@ -21,9 +21,9 @@ import time
 
 import numpy as np
 
-from reproduce.perf._targets import check, finish
-
 import nasbench
+from nasbench.catalog import shipped_table_names
+from reproduce.perf._targets import check, finish
 
 
 def best_of(fn, repeats: int) -> float:
@@ -69,7 +69,7 @@ def open_times(repeats: int) -> None:
     print(f"2. opening built tables, fresh process each, median of {repeats}:")
     print(f"   {'benchmark':<22} {'Table(path) ms':>15} {'nasbench.load ms':>17}  file MB")
     worst = 0.0
-    for name in nasbench.benchmark_names():
+    for name in shipped_table_names():  # the tables a clone builds (not the nb301 model, not import-only ones)
         nasbench.load(name)  # make sure it is built
         runs = [
             json.loads(subprocess.run([sys.executable, "-c", OPEN_SNIPPET, name], capture_output=True, text=True, check=True).stdout)
@@ -92,7 +92,8 @@ def rss():
 base = rss()
 import nasbench
 imported = rss()
-benches = [nasbench.load(n) for n in nasbench.benchmark_names()]
+from nasbench.catalog import shipped_table_names
+benches = [nasbench.load(n) for n in shipped_table_names()]
 for b in benches:
     b.table.vector('valid_acc'); b.table.vector('test_acc') if 'test_acc' in b.table.metric_names else None
 print(json.dumps({"python_mb": base, "after_import_mb": imported, "all_open_mb": rss()}))
