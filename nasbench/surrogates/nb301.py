@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, MissingMetricError, one_of
+from nasbench.published.suite_zero import PROXIES, PROXY_DESCRIPTIONS, read_scores
 from nasbench.spaces import get_space
 from nasbench.spaces.darts import CELLS, EDGE_OFFSET, N_EDGES, OPS, PAIRS
 from nasbench.surrogates import enumeration_refused
@@ -129,6 +130,35 @@ _METRICS = {
                              "simulated cost)", "YAHPO Gym v2 nb301 model, output runtime", "time", 1, False),
 }
 _COLUMN = {"valid_acc": (0, 100.0), "train_time": (2, 1.0)}
+#: NAS-Bench-Suite-Zero's scores of 500 DARTS cells, served as ``zc_<proxy>`` (NaN for every other cell)
+_METRICS.update({
+    f"zc_{p}": MetricInfo(f"zc_{p}", "proxy", "score",
+                          f"zero-cost proxy score ({PROXY_DESCRIPTIONS[p]}), one evaluation at initialisation; "
+                          "NaN for the cells NAS-Bench-Suite-Zero did not score (it scored 500)",
+                          "NAS-Bench-Suite-Zero (data/naslib-zc/zc_nasbench301.json.gz)", p, 1, True)
+    for p in PROXIES
+})
+#: NASLib's DARTS op indices in a Suite-Zero key ``[[(input, op), ...8 normal], [...8 reduce]]``
+NASLIB_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
+              "dil_conv_5x5")
+
+
+def naslib_genotype(key: str) -> str:
+    """The DARTS genotype string of a Suite-Zero key (NASLib's compact cell). The op order is
+    checked by tests/test_suite_zero.py: the file's NB301 validation accuracies rank like this
+    surrogate's predictions under it and not under other orders."""
+    import ast
+
+    normal, reduce = ast.literal_eval(key)
+    cell = lambda genes: "[" + ", ".join(f"('{NASLIB_OPS[op]}', {inp})" for inp, op in genes) + "]"  # noqa: E731
+    return f"Genotype(normal={cell(normal)}, normal_concat=[2, 3, 4, 5], reduce={cell(reduce)}, reduce_concat=[2, 3, 4, 5])"
+
+
+@lru_cache(maxsize=1)
+def _suite_zero_scores() -> dict[int, dict]:
+    """``{architecture id: Suite-Zero entry}`` of the scored cells (read once per process)."""
+    space = get_space("darts")
+    return {space.from_str(naslib_genotype(key)): entry for key, entry in read_scores("nasbench301", "cifar10").items()}
 
 
 class SurrogateTable:
@@ -190,7 +220,13 @@ class SurrogateTable:
 
     def query(self, ids, metric: str, fidelity: float | None = None, replicate="mean") -> np.ndarray:
         """Predicted ``metric`` (its unit) of architecture ids at ``fidelity`` (epochs; None = 98)."""
-        col, scale = _COLUMN[self.metric(metric).name]
+        info = self.metric(metric)
+        if info.split == "proxy":  # a published score per scored cell, no model
+            flat = self.space.check_ids(np.asarray(ids).reshape(-1))
+            scores = _suite_zero_scores()
+            out = [scores.get(int(a), {}).get(info.measure, np.nan) for a in flat.tolist()]
+            return np.asarray(out, dtype=np.float32).reshape(np.shape(ids))
+        col, scale = _COLUMN[info.name]
         if not (replicate == "mean" or (isinstance(replicate, (int, np.integer)) and int(replicate) == 0)
                 or (isinstance(replicate, np.ndarray) and not replicate.any())):
             raise MissingMetricError(f"surrogate '{self.name}' has one replicate (0, or 'mean'); got {replicate!r}")

@@ -30,6 +30,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from reproduce.reproduction import run_preset
 
     preset = load_preset(args.preset)
+    if args.html and getattr(preset, "kind", None) == "oneshot":
+        from reproduce.oneshot_report import NO_HTML
+
+        raise NasbenchError(NO_HTML)  # before anything is written
     use_ray_address(args.ray_address, args.executor)
     if args.seeds is not None and args.seeds < 1:
         raise NasbenchError(f"--seeds must be a positive number of seeds, got {args.seeds}")
@@ -73,8 +77,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         _print_outcome(out, args.html)
         return 0
     if getattr(preset, "kind", None) == "oneshot":
-        from reproduce.oneshot_report import write_oneshot_report
+        from reproduce.oneshot_report import NO_HTML, write_oneshot_report
 
+        if args.html:
+            raise NasbenchError(NO_HTML)
         write_oneshot_report(preset, out, doc["seeds"])
         _print_outcome(out, args.html)
         return 0
@@ -105,9 +111,11 @@ def _report_other_folder(out: Path, args: argparse.Namespace) -> int:
         record_command(out, getattr(args, "argv", None))
         folder_report.report_predictors_folder(out, html=args.html)
     else:
-        from reproduce.oneshot_report import has_oneshot_runs, report_folder
+        from reproduce.oneshot_report import NO_HTML, has_oneshot_runs, report_folder
 
         if has_oneshot_runs(out):  # one-shot (and black-box) runs side by side
+            if args.html:
+                raise NasbenchError(NO_HTML)
             report_folder(out)
         else:
             folder_report.report_run_folder(out, html=args.html)

@@ -131,3 +131,12 @@ def test_a_diverged_search_is_a_failed_run_not_a_failed_sweep(tmp_path):
     assert results.read_result(results.result_path(tmp_path, good))["stopped"] == "budget"
     lines = summarise_oneshot([bad], tmp_path)
     assert "1 runs (1 failed)" in lines[0] and "failed: rsps diverged" in lines[1]
+
+
+def test_html_is_refused_for_one_shot_results_not_ignored(tmp_path, capsys):
+    from reproduce.cli import main
+
+    out = tmp_path / "o"
+    assert main(["reproduce", "nbgraph-oneshot", "--seeds", "1", "--out", str(out), "--html", "--quiet"]) == 2
+    assert "--html is not available for one-shot results" in capsys.readouterr().err
+    assert not out.exists()
