@@ -192,6 +192,26 @@ def bootstrap_mean_ci(
     return mean, lo, hi
 
 
+def is_surrogate_benchmark(benchmark: str) -> bool:
+    """Whether ``benchmark`` is answered by a model (no test split, regret against a declared
+    reference that a search can beat): its panels say so and never use a log scale."""
+    try:
+        from nasbench.catalog import get_info
+
+        return get_info(benchmark).recipe.startswith("surrogate:")
+    except Exception:  # noqa: BLE001 - user tables and unknown names are tables
+        return False
+
+
+def panel_title(benchmark: str) -> str:
+    """Panel title with what the numbers are where it is not accuracy on a test split."""
+    if benchmark.endswith("proteins"):
+        return short_name(benchmark) + " (ROC-AUC x 100)"
+    if is_surrogate_benchmark(benchmark):
+        return short_name(benchmark) + " (surrogate valid_acc; regret vs declared reference)"
+    return short_name(benchmark)
+
+
 def wants_log_y(arrays: Sequence[np.ndarray]) -> bool:
     """True when the positive values span more than 1.5 decades (regrets shrinking by orders)."""
     pos = np.concatenate([a[np.isfinite(a) & (a > 0)] for a in arrays]) if arrays else np.empty(0)
@@ -232,18 +252,20 @@ def plot_anytime(
                 ax.plot(grid, mean, color=sty[s]["color"], linestyle=sty[s]["linestyle"], label=s)
                 drawn += [mean, lo]
                 seeds[s] = int(mat.shape[0])
-            log_y, zero_clipped = wants_log_y(drawn), False
+            below_zero = any(np.nanmin(a) < 0 for a in drawn if np.isfinite(a).any())
+            log_y, zero_clipped = wants_log_y(drawn) and not below_zero, False
             if log_x:
                 ax.set_xscale("log")
             if log_y:
                 ax.set_yscale("log", nonpositive="mask")
                 zero_clipped = floor_positive_bands(ax)
-            ax.set_title(short_name(bench) + (" (ROC-AUC x 100)" if bench.endswith("proteins") else ""))
+            ax.set_title(panel_title(bench))
             ax.set_xlabel(xlabel)
             info["panels"][bench] = {"log_x": bool(log_x), "log_y": bool(log_y), "zero_at_bottom_edge": zero_clipped,
                                      "seeds": seeds}
         for ax in axes[:: min(len(benchmarks), MAX_COLS)]:
-            ax.set_ylabel(f"{y.replace('_', ' ')} (%)")
+            surrogate = all(is_surrogate_benchmark(b) for b in benchmarks)  # no test split: say what it is
+            ax.set_ylabel("valid regret vs reference (%)" if surrogate else f"{y.replace('_', ' ')} (%)")
         fig.tight_layout(w_pad=1.0, h_pad=1.2)
         legend_above(fig, axes, strategies)
         n_seeds = sorted({n for p in info["panels"].values() for n in p["seeds"].values()})
@@ -314,7 +336,7 @@ def plot_final_regret(finals: pd.DataFrame, strategies: Sequence[str], budget: s
                 ax.plot(i, np.mean(vals), marker="D", color="white", markeredgecolor="black",
                         markersize=4, zorder=4, linestyle="none")
             ax.set_xticks(range(len(present)), [s.replace(" ", "\n") for s in present])  # no overlap
-            ax.set_title(short_name(bench))
+            ax.set_title(panel_title(bench))
             unit = "ROC-AUC x 100" if bench.endswith("proteins") else "%"
             ax.set_ylabel(f"final {metric.replace('_acc', '')} regret ({unit})")
             ax.grid(axis="x", visible=False)
