@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 
 #: (pattern, replacement): runs cut to CI size; the documented flags stay
 SCALE: list[tuple[str, str]] = [
-    (r"--seeds 0:(\d+)", "--seeds 0:3"),
+    (r"--seeds 0:(\d+)", "--seeds 0:2"),
     (r"--seeds (\d+)\b(?!:)", "--seeds 2"),
     (r"--trials (\d+)", "--trials 2"),
     (r"--jobs (\d+)", "--jobs 2"),
@@ -185,7 +185,7 @@ def test_example_extraction() -> None:
         assert [(b.lang, b.line) for b in found] == [("bash", 2), ("python", 7)]
         assert [(b.title, b.text) for b in blocks(page, files=True)] == [("m.py", "X = 1")]
         assert commands(found[0].text) == ["nasbench list   # all", "nasbench run --seeds 0:100 --out x"]
-        assert scaled("nasbench run --seeds 0:100 --out x") == "nasbench run --seeds 0:3 --out x"
+        assert scaled("nasbench run --seeds 0:100 --out x") == "nasbench run --seeds 0:2 --out x"
         assert scaled("nasbench reproduce p --seeds 100 --out y") == "nasbench reproduce p --seeds 2 --out y"
     finally:
         page.unlink()
