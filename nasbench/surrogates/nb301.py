@@ -32,7 +32,7 @@ import numpy as np
 from nasbench.errors import InvalidArchitectureError, MissingMetricError, one_of
 from nasbench.published.suite_zero import PROXIES, PROXY_DESCRIPTIONS, read_scores
 from nasbench.spaces import get_space
-from nasbench.spaces.darts import CELLS, EDGE_OFFSET, N_EDGES, OPS, PAIRS
+from nasbench.spaces.darts import CELLS, N_EDGES, OPS, PAIRS
 from nasbench.surrogates import enumeration_refused
 from nasbench.table import MetricInfo
 

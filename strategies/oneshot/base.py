@@ -244,6 +244,20 @@ class OneShotMethod(ABC):
         return None
 
 
+def weight_step(optimizer, supernet, data, batch, weights: Sequence[torch.Tensor], grad_clip: float) -> float:
+    """One step of the shared weights on ``batch`` through ``weights`` (a mixture or a single
+    path, not differentiated); the training loss (NonFiniteError when it is NaN/inf). ``grad_clip``
+    > 0 clips the gradient norm of the optimizer's first parameter group (DARTS' 5)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = data.loss(supernet(batch, weights), batch)
+    value = check_finite(loss, "the training loss")
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], grad_clip)
+    optimizer.step()
+    return value
+
+
 @torch.no_grad()
 def evaluate_path(supernet, data, weights: Sequence[torch.Tensor], split: str = "search-valid") -> float:
     """Score (benchmark unit) of the supernet path/mixture ``weights`` on ``split``, eval mode

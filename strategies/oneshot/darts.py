@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import torch
 
-from strategies.oneshot.base import BN_MODES, OneShotMethod, check_finite
+from strategies.oneshot.base import BN_MODES, OneShotMethod, check_finite, weight_step
 from strategies.validation import check_choice, check_int, check_number
 
 __all__ = ["DARTS", "DARTS2nd", "GradientMethod"]
@@ -132,15 +132,8 @@ class GradientMethod(OneShotMethod):
         self.a_opt.step()
 
     def weight_step(self, supernet, data, batch) -> float:
-        self.w_opt.zero_grad(set_to_none=True)
         weights = [w.detach() for w in self.mixture(False)]
-        loss = data.loss(supernet(batch, weights), batch)
-        value = check_finite(loss, "the training loss")
-        loss.backward()
-        if self.settings["grad_clip"]:
-            torch.nn.utils.clip_grad_norm_(self.w_opt.param_groups[0]["params"], self.settings["grad_clip"])
-        self.w_opt.step()
-        return value
+        return weight_step(self.w_opt, supernet, data, batch, weights, self.settings["grad_clip"])
 
     def train_epoch(self, supernet, data, epoch: int, epochs: int) -> float:
         self.before_epoch(epoch, epochs)
@@ -202,7 +195,7 @@ class DARTS2nd(GradientMethod):
         vloss = data.loss(supernet(valid_batch, mix), valid_batch) + self.arch_penalty(supernet)
         check_finite(vloss, "the architecture (validation) loss at the unrolled weights")
         a_grads = torch.autograd.grad(vloss, self.alphas + params, allow_unused=True)
-        d_alpha = [torch.zeros_like(a) if g is None else g for g in a_grads[:len(self.alphas)]]
+        d_alpha = [torch.zeros_like(a) if g is None else g for g, a in zip(a_grads[:len(self.alphas)], self.alphas)]
         d_w = [torch.zeros_like(p) if g is None else g for g, p in zip(a_grads[len(self.alphas):], params)]
         norm = torch.sqrt(sum((g * g).sum() for g in d_w))
         eps = self.settings["fd_scale"] / float(norm) if float(norm) > 0 else 0.0

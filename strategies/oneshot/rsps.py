@@ -45,7 +45,7 @@ import torch
 
 from strategies.oneshot.base import (
     BN_MODES, EpochRecord, NonFiniteError, OneShotMethod, OneShotResult, check_finite,
-    evaluate_path, seed_from,
+    evaluate_path, seed_from, weight_step,
 )
 from strategies.validation import check_choice, check_int, check_number
 
@@ -173,15 +173,8 @@ class SinglePathMethod(OneShotMethod):
             g["lr"] = lr
 
     def weight_step(self, supernet, data, batch) -> float:
-        self.w_opt.zero_grad(set_to_none=True)
         weights = supernet.single_path(self.training_path(supernet))
-        loss = data.loss(supernet(batch, weights), batch)
-        value = check_finite(loss, "the training loss")
-        loss.backward()
-        if self.settings["grad_clip"]:
-            torch.nn.utils.clip_grad_norm_(self.w_opt.param_groups[0]["params"], self.settings["grad_clip"])
-        self.w_opt.step()
-        return value
+        return weight_step(self.w_opt, supernet, data, batch, weights, self.settings["grad_clip"])
 
     def train_epoch(self, supernet, data, epoch: int, epochs: int) -> float:
         self.before_epoch(epoch, epochs)
