@@ -263,9 +263,12 @@ def plot_anytime(
             ax.set_xlabel(xlabel)
             info["panels"][bench] = {"log_x": bool(log_x), "log_y": bool(log_y), "zero_at_bottom_edge": zero_clipped,
                                      "seeds": seeds}
+        surrogate = all(is_surrogate_benchmark(b) for b in benchmarks)  # no test split: say what it is
+        label = "valid regret vs reference (%)" if surrogate else f"{y.replace('_', ' ')} (%)"
+        if all(b.endswith("proteins") for b in benchmarks):  # the unit in the label, not only in the title
+            label = f"{y.replace('_', ' ')} (ROC-AUC x 100)"
         for ax in axes[:: min(len(benchmarks), MAX_COLS)]:
-            surrogate = all(is_surrogate_benchmark(b) for b in benchmarks)  # no test split: say what it is
-            ax.set_ylabel("valid regret vs reference (%)" if surrogate else f"{y.replace('_', ' ')} (%)")
+            ax.set_ylabel(label)
         fig.tight_layout(w_pad=1.0, h_pad=1.2)
         legend_above(fig, axes, strategies)
         n_seeds = sorted({n for p in info["panels"].values() for n in p["seeds"].values()})
