@@ -57,6 +57,12 @@ class SweepFailedError(NasbenchError):
     """A sweep in which every run failed: nothing to report. Names a run's error file."""
 
 
+class TableSourceChangedError(NasbenchError):
+    """A results folder holds runs computed on another table of a benchmark than the one
+    loaded now (rebuilt, imported, swapped): resuming would mix the two. Says which folder,
+    both sources and what to do (another results folder, or delete that one to rerun)."""
+
+
 class TestSplitAccessError(NasbenchError):
     """A search signal asked for a test-split metric; only validation metrics may guide search."""
 

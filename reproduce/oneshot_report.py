@@ -27,9 +27,9 @@ Preset schema (``reproduce/presets/nbgraph-oneshot.toml``; every key is checked)
     source = "..."
     notes = ["..."]
 
-``run_oneshot_preset``: (1) sweeps the one-shot runs (``DIR/runs``, resumable); (2) measures the
-live training cost of an architecture on this machine (:func:`measure_live_cost`, stored in
-``DIR/live_cost.json`` and reused by reruns); (3) runs each baseline with a simulated-time budget
+``run_oneshot_preset``: (1) measures the live training cost of an architecture on this machine
+and the preset's device (:func:`measure_live_cost`, stored in ``DIR/live_cost.json`` and reused
+by reruns); (2) sweeps the one-shot runs (``DIR/runs``, resumable; ``--jobs`` at once); (3) runs each baseline with a simulated-time budget
 equal to the slowest one-shot method's mean search wall-clock on that benchmark, every query
 charged the measured seconds (``DIR/runs`` too); (4) writes ``table.md`` and ``summary.json``.
 """
@@ -39,7 +39,7 @@ import json
 import math
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,7 @@ from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError
 from reproduce import results
 from reproduce.oneshot_runs import OneShotRunSpec, make_spec, param_free_share
+from reproduce.presets import StrategyEntry as Entry  # one row: name, label, hyperparameters
 from strategies.runner import RunSpec
 
 LIVE_COST = "live_cost.json"
@@ -55,13 +56,6 @@ DASH = "–"
 
 
 # ----- preset ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    label: str
-    hyperparameters: dict = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class OneShotPreset:
     """A parsed ``kind = "oneshot"`` preset (module docstring)."""
@@ -170,10 +164,14 @@ def run_charged(spec: ChargedRunSpec):
     return traj
 
 
-def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed: int = 0) -> dict:
+def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed: int = 0,
+                      device: str = "cpu") -> dict:
     """Train ``archs`` uniformly drawn architectures of ``benchmark`` with the live backend
-    (its recipe, ``epochs`` epochs, CPU, 1 thread) and return the mean wall-clock seconds per
-    epoch, scaled to the benchmark protocol's epochs = the seconds one query costs."""
+    (its recipe, ``epochs`` epochs, on ``device``: the one the one-shot searches use; 1 thread
+    on CPU) and return the mean wall-clock seconds per epoch, scaled to the benchmark protocol's
+    epochs = the seconds one query costs."""
+    from nasbench.live.trainer import resolve_device
+
     import nasbench
     from nasbench.live import build_model, train
     from nasbench.live.build import load_live_data, live_recipe
@@ -184,17 +182,34 @@ def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed:
     full = live_recipe(space, dataset)
     recipe = full.with_(epochs=int(epochs))
     ids = np.random.default_rng(seed).choice(bench.space.size, size=archs, replace=False)
+    dev = resolve_device(device)
+    threads = 1 if dev.type == "cpu" else None
     per_epoch = []
     for a in ids:
         model = build_model(benchmark, int(a), seed=0, **data.info)
         t = time.perf_counter()
-        train(model, data, recipe, device="cpu", seed=0, threads=1)
+        train(model, data, recipe, device=dev, seed=0, threads=threads)
         per_epoch.append((time.perf_counter() - t) / epochs)
     s = float(np.mean(per_epoch))
     return {"benchmark": benchmark, "archs": [bench.space.to_str(int(a)) for a in ids], "epochs_measured": int(epochs),
             "protocol_epochs": int(full.epochs), "seconds_per_epoch": per_epoch, "mean_seconds_per_epoch": s,
-            "seconds_per_arch": s * full.epochs, "device": "cpu", "threads": 1, "machine": platform.platform(),
+            "seconds_per_arch": s * full.epochs, "device": str(dev), "threads": threads,
+            "device_name": _device_name(dev), "machine": platform.platform(),
             "processor": platform.processor() or platform.machine()}
+
+
+def _cost_device(cost: dict) -> str:
+    """Where a live cost was measured, in words (files written before the device was recorded: CPU)."""
+    device = str(cost.get("device", "cpu"))
+    if device.startswith("cuda"):
+        return f"{cost.get('device_name') or 'GPU'}, {device}"
+    return f"CPU, {cost.get('threads', 1)} thread(s)"
+
+
+def _device_name(dev) -> str:
+    import torch
+
+    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else (platform.processor() or platform.machine())
 
 
 def _live_costs(preset: OneShotPreset, out: Path, say) -> dict:
@@ -204,7 +219,7 @@ def _live_costs(preset: OneShotPreset, out: Path, say) -> dict:
         if b not in costs:
             say(f"measuring the live training time of {preset.cost_archs} architectures of {b} "
                 f"({preset.cost_epochs} epochs each)")
-            costs[b] = measure_live_cost(b, archs=preset.cost_archs, epochs=preset.cost_epochs)
+            costs[b] = measure_live_cost(b, archs=preset.cost_archs, epochs=preset.cost_epochs, device=preset.device)
             write_text_atomic(path, json.dumps(costs, indent=1) + "\n")
     return costs
 
@@ -280,8 +295,10 @@ def _oneshot_stats(docs: list[dict]) -> dict:
 
 
 # ----- the preset ----------------------------------------------------------------------------------
-def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | None = None, progress: bool = True) -> dict:
-    """Run the preset resumably and write table.md / summary.json (module docstring)."""
+def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | None = None, progress: bool = True,
+                       jobs: int = 1) -> dict:
+    """Run the preset resumably and write table.md / summary.json (module docstring); ``jobs``
+    one-shot searches run at once (:func:`reproduce.oneshot_runs.sweep_oneshot`)."""
     import sys
 
     from reproduce.oneshot_runs import sweep_oneshot
@@ -295,10 +312,10 @@ def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | Non
             print(f"{preset.name}: {line}", file=sys.stderr, flush=True)
 
     specs = oneshot_specs(preset, n)
-    summary = sweep_oneshot(specs, runs, say=say)
+    costs = _live_costs(preset, out, say)  # first: on an idle machine, and kept if the sweep is interrupted
+    summary = sweep_oneshot(specs, runs, say=say, jobs=jobs)
     say(f"one-shot runs: {summary['done']} new, {summary['skipped']} already done, {summary['failed']} failed "
         f"({summary['seconds']:.0f} s)")
-    costs = _live_costs(preset, out, say)
     times = {}
     for b in preset.benchmarks:
         means = [_mean([_last(d, "time") for d in (_doc(runs, s) for s in specs if s.benchmark == b and s.strategy == m.name)
@@ -380,14 +397,33 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int, *, times:
                 f"{k}: " + ", ".join(f"{e}: {v:.3f}" for e, v in d.items()) for k, d in ke.items() if d)]
         lines += ["", f"Live cost measurement ({b}): {len(costs[b]['archs'])} uniformly drawn architectures "
                   f"({', '.join(costs[b]['archs'])}) trained {costs[b]['epochs_measured']} epochs each with the live "
-                  f"backend (CPU, 1 thread): mean {costs[b]['mean_seconds_per_epoch']:.3f} s/epoch x "
+                  f"backend ({_cost_device(costs[b])}): mean {costs[b]['mean_seconds_per_epoch']:.3f} s/epoch x "
                   f"{costs[b]['protocol_epochs']} protocol epochs = {c:.1f} s per architecture "
                   f"({costs[b]['machine']}).", ""]
     lines += _footer(preset, seeds, specs, runs)
+    summary["rank_archs"] = preset.rank_archs
+    summary["plots"] = _write_plots(preset, summary, bdocs, out)
+    lines += ["", "Figures: " + ", ".join(n for n in summary["plots"] if n.endswith(".png")) +
+              " (and .pdf): oneshot_accuracy = derived architecture's test accuracy against search wall-clock, "
+              "per seed and method, with RS / RE over simulated time; oneshot_ranking = Kendall tau per method."]
     text = "\n".join(lines) + "\n"
     write_text_atomic(out / "table.md", text)
     write_text_atomic(out / "summary.json", json.dumps(_safe(summary), indent=1, allow_nan=False) + "\n")
     return summary
+
+
+def _write_plots(preset: OneShotPreset, summary: dict, bdocs: dict, out: Path) -> list[str]:
+    """The report's figures (:mod:`reproduce.oneshot_plots`); returns the file names."""
+    import nasbench
+    from nasbench.evaluator import Reporter
+    from reproduce.oneshot_plots import plot_oneshot_accuracy, plot_oneshot_ranking
+
+    methods = [m.label for m in preset.methods]
+    baselines = {b: [(e.label, [d["columns"]["time"] for d in bdocs.get((b, e.name), [])],
+                      [d["columns"]["incumbent_test"] for d in bdocs.get((b, e.name), [])])
+                     for e in preset.baselines] for b in preset.benchmarks}
+    best = {b: float(Reporter(nasbench.load(b)).best_test) for b in preset.benchmarks}
+    return [*plot_oneshot_accuracy(summary, methods, baselines, best, out), *plot_oneshot_ranking(summary, methods, out)]
 
 
 def _space(benchmark: str):
@@ -397,17 +433,21 @@ def _space(benchmark: str):
 
 
 def _footer(preset: OneShotPreset, seeds: int, specs, runs: Path) -> list[str]:
-    split = None
+    split, details = None, {}
     for s in specs:
         d = _doc(runs, s)
         if d is not None:
             split = d["protocol"].get("search_split")
+            details = d["protocol"].get("strategy_details") or {}
             break
+    jobs = details.get("concurrent_searches", 1)
+    probe = ("after the last epoch" if not preset.rank_every else
+             f"every {preset.rank_every} epochs (the table gives the last)")
     methods = ", ".join(f"{m.label} ({_citation(m.name)})" for m in preset.methods)
     out = [
         "**Protocol.** "
         f"{seeds} seed(s) per method; {preset.epochs} search epochs (NB-Graph: one full-batch weight step per "
-        f"epoch); device {preset.device}. Search split: {split or 'see the run files'}. The search sees only "
+        f"epoch); device {details.get('device', preset.device)}, {jobs} search(es) at once. Search split: {split or 'see the run files'}. The search sees only "
         "supernet scores on search-valid; the derived architecture's valid/test accuracy (table, final, mean of "
         "replicates; test = the table's test accuracy) is read after the search. Test acc: mean ± sample std "
         "over seeds. Search wall-clock: real seconds on this machine (training + final derivation; per-epoch logs "
@@ -415,7 +455,7 @@ def _footer(preset: OneShotPreset, seeds: int, specs, runs: Path) -> list[str]:
         "time. Param-free ops share: share of the derived cell's 4 operations that are `skip` (no parameters; `fc` "
         "is a Linear layer and counts as parametric). Kendall tau: supernet score (inherited weights, single "
         f"path, search-valid) vs the table's validation accuracy on {preset.rank_archs} uniformly drawn "
-        "architectures after the last epoch (gradient methods: on the final supernet).",
+        f"architectures {probe}.",
         "",
         f"**Sources.** Methods: {methods}. Benchmark: NAS-Bench-Graph (Qin et al., NeurIPS 2022). "
         f"{preset.source}",

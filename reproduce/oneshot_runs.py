@@ -111,7 +111,7 @@ def param_free_share(space, arch: int) -> float:
     return sum(op in free for op in ops) / len(ops) if ops else math.nan
 
 
-def _to_device(supernet, data, device):
+def to_device(supernet, data, device):
     """Adapter (the one-shot data keeps CPU tensors): move the supernet and every tensor of
     ``data`` to ``device``."""
     import torch
@@ -132,13 +132,12 @@ def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic
     import torch
 
     import nasbench
-    from nasbench.evaluator import Reporter
+    from nasbench.evaluator import Reporter, table_source
     from nasbench.live._rng import child_seeds
     from nasbench.live.trainer import intra_op_threads, resolve_device
     from strategies.oneshot.data import load_oneshot_data
     from strategies.oneshot.ranking import RankingProbe
     from strategies.oneshot.registry import get_method
-    from strategies.oneshot.rsps import SinglePathMethod
     from strategies.oneshot.supernet import build_supernet
 
     bench = nasbench.load(spec.benchmark)
@@ -149,15 +148,11 @@ def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic
         data = load_oneshot_data(spec.benchmark, root=data_root, synthetic=synthetic)
         supernet = build_supernet(spec.benchmark, data, seed=net_seed)
         if dev.type != "cpu":
-            _to_device(supernet, data, dev)
+            to_device(supernet, data, dev)
         probe = RankingProbe(bench, k=spec.rank_k, seed=spec.seed, every=spec.rank_every) if spec.rank_k else None
-        per_epoch = isinstance(method, SinglePathMethod)
-        if per_epoch:
-            method.probe = probe
+        method.probe = probe
         result = method.search(supernet, data, epochs=spec.epochs,
                                generator=torch.Generator().manual_seed(search_seed))
-        if probe is not None and not per_epoch and result.state == "completed":
-            probe(supernet, data, spec.epochs - 1, spec.epochs)  # post-hoc, on the final supernet
     reporter = Reporter(bench)
     rows, prev = [], 0.0
     for rec in result.epochs:
@@ -187,44 +182,98 @@ def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic
         "epochs_log": doc["epochs"],
         "ranking": {**probe.describe(), "records": probe.records} if probe is not None else None,
         "report_valid": reporter.valid_metric + "@final", "report_test": reporter.test_metric + "@final",
+        "table_source": table_source(bench),
         "seed": spec.seed, "config_key": spec.config_key(),
     }
     return Trajectory(columns, protocol, "budget" if result.state == "completed" else "failed")
 
 
+def _run_in_worker(spec: OneShotRunSpec, data_root: str | None, synthetic: bool, jobs: int = 1):
+    """Pool task: ``('ok', trajectory)`` (its protocol records ``jobs``, the searches that ran at
+    once), ``('error', message, traceback)`` for a run that broke, or ``('refused', exception)``
+    for a NasbenchError (bad input: the sweep stops on it)."""
+    try:
+        traj = run_oneshot(spec, data_root=data_root, synthetic=synthetic)
+        traj.protocol["strategy_details"]["concurrent_searches"] = jobs
+        return ("ok", traj)
+    except NasbenchError as exc:
+        return ("refused", exc)
+    except Exception as exc:  # noqa: BLE001 - recorded by the parent, retried by the next sweep
+        return ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
 def sweep_oneshot(specs: Sequence[OneShotRunSpec], out_dir: str | Path, *, data_root: str | None = None,
-                  synthetic: bool = False, say: Callable[[str], None] | None = None) -> dict:
-    """Run the specs without a finished result under ``out_dir``, one after the other; returns
-    ``{'done', 'skipped', 'failed', 'errors': [(spec, message)], 'seconds'}``. A configuration
-    folder is locked while it is written (a second sweep into it stops with an error)."""
+                  synthetic: bool = False, say: Callable[[str], None] | None = None, jobs: int = 1) -> dict:
+    """Run the specs without a finished result under ``out_dir``; returns ``{'done', 'skipped',
+    'failed', 'errors': [(spec, message)], 'seconds'}``. ``jobs`` > 1 runs that many searches at
+    once in fresh (spawned) processes, each on ``SEARCH_THREADS`` CPU threads or sharing the one
+    GPU; results are the same as one after the other (every run is seeded on its own) and are
+    written by this process, atomically, as each finishes. A configuration folder is locked while
+    it is written (a second sweep into it stops with an error)."""
     from reproduce.sweep import _locked
 
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise NasbenchError(f"--jobs must be a positive number of processes, got {jobs!r}")
     start = time.perf_counter()
     out = Path(out_dir)
     todo = results.pending(specs, out)
     summary = {"done": 0, "skipped": len({(s.config_key(), s.seed) for s in specs}) - len(todo), "failed": 0,
                "errors": [], "seconds": 0.0}
+
+    def record(spec, outcome) -> None:
+        if outcome[0] == "refused":
+            raise outcome[1]
+        if outcome[0] == "error":
+            summary["failed"] += 1
+            summary["errors"].append((spec, outcome[1]))
+            results.write_failure(out, spec, outcome[1], outcome[2])
+        else:
+            results.write_result(out, spec, outcome[1])
+            summary["done"] += 1
+
     if todo:
         dirs = sorted({results.run_dir(out, s) for s in todo})
         with _locked(dirs):
             results.clean_temp_files(dirs)
-            for i, spec in enumerate(todo):
-                if say:
-                    say(f"{spec.strategy} on {spec.benchmark}, seed {spec.seed}, {spec.epochs} epochs "
-                        f"({i + 1}/{len(todo)})")
-                try:
-                    traj = run_oneshot(spec, data_root=data_root, synthetic=synthetic)
-                except NasbenchError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - recorded, retried by the next sweep
-                    summary["failed"] += 1
-                    summary["errors"].append((spec, f"{type(exc).__name__}: {exc}"))
-                    results.write_failure(out, spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-                    continue
-                results.write_result(out, spec, traj)
-                summary["done"] += 1
+            if jobs == 1 or len(todo) == 1:
+                for i, spec in enumerate(todo):
+                    if say:
+                        say(f"{spec.strategy} on {spec.benchmark}, seed {spec.seed}, {spec.epochs} epochs "
+                            f"({i + 1}/{len(todo)})")
+                    record(spec, _run_in_worker(spec, data_root, synthetic, 1))
+            else:
+                _sweep_in_pool(todo, min(jobs, len(todo)), data_root, synthetic, record, say)
     summary["seconds"] = time.perf_counter() - start
     return summary
 
 
-__all__ = ["OneShotRunSpec", "PARAM_FREE_OPS", "make_spec", "param_free_share", "run_oneshot", "sweep_oneshot"]
+def _sweep_in_pool(todo, jobs: int, data_root, synthetic: bool, record, say) -> None:
+    """Run ``todo`` in ``jobs`` spawned processes; ``record(spec, outcome)`` as each finishes."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    todo = sorted(todo, key=lambda sp: sp.seed)  # seed by seed: an interrupted sweep leaves balanced results
+    if say:
+        say(f"{len(todo)} runs in {jobs} processes")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    futures = {pool.submit(_run_in_worker, spec, data_root, synthetic, jobs): spec for spec in todo}
+    finished = 0
+    try:
+        while futures:
+            ready, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                spec = futures.pop(fut)
+                record(spec, fut.result())
+                finished += 1
+                if say:
+                    say(f"{spec.strategy} on {spec.benchmark}, seed {spec.seed}: done ({finished}/{len(todo)})")
+    except BaseException:  # an interrupt (or a refused run): stop the searches still running
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in workers:
+            proc.terminate()
+        raise
+    pool.shutdown()
+
+
+__all__ = ["OneShotRunSpec", "PARAM_FREE_OPS", "make_spec", "param_free_share", "run_oneshot", "sweep_oneshot", "to_device"]

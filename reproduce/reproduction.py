@@ -209,7 +209,8 @@ def run_preset(
 
         if html:
             raise PresetError(NO_HTML)
-        return run_oneshot_preset(preset, Path(out_dir), seeds=seeds, progress=progress)
+        return run_oneshot_preset(preset, Path(out_dir), seeds=seeds, progress=progress,
+                                  jobs=1 if executor == "serial" or not jobs else jobs)
     if isinstance(preset, MOPreset):
         from reproduce.mo_report import run_mo_preset
 

@@ -18,6 +18,12 @@ sees either nothing or a whole file. A kill -9 can leave a temporary file
 ``.seed-<seed:05d>.json.<random>.tmp``: readers ignore it and :func:`clean_temp_files`
 removes it. A file that does not parse (say, truncated by hand) counts as missing:
 :func:`pending` returns its spec again and the rerun overwrites it.
+
+A finished run records the table it was evaluated on (``protocol.table_source``: recipe and
+the sha256 of the table's sources). ``config_key`` leaves it out, so a rebuilt or swapped
+table (``nasbench import NAME --from FILE``, a ``user:`` table built again) lands in the same
+folders: :func:`pending` refuses to resume over runs of another table
+(:class:`~nasbench.errors.TableSourceChangedError`). Files without it (older versions) resume.
 """
 from __future__ import annotations
 
@@ -33,8 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import nasbench
 from nasbench.atomic import write_text_atomic
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, TableSourceChangedError
+from nasbench.evaluator import table_source
 from strategies.loop import Trajectory
 from strategies.runner import RunSpec
 
@@ -202,25 +210,78 @@ def read_run(path: str | Path) -> tuple[RunSpec, Trajectory]:
     return payload_spec(doc), payload_trajectory(doc)
 
 
-def is_finished(out_dir: str | Path, spec: RunSpec) -> bool:
-    """Whether ``spec`` has a whole, parseable result file for this very seed and configuration."""
+def _finished_doc(out_dir: str | Path, spec: RunSpec, config_key: str) -> dict | None:
+    """The stored result of ``spec`` when whole and of this very seed and configuration."""
     try:
         doc = read_result(result_path(out_dir, spec))
     except ResultFileError:
-        return False
-    return doc["seed"] == spec.seed and doc["config_key"] == spec.config_key()
+        return None
+    return doc if doc["seed"] == spec.seed and doc["config_key"] == config_key else None
+
+
+def is_finished(out_dir: str | Path, spec: RunSpec) -> bool:
+    """Whether ``spec`` has a whole, parseable result file for this very seed and configuration."""
+    return _finished_doc(out_dir, spec, spec.config_key()) is not None
+
+
+def current_table_source(benchmark: str) -> str:
+    """The ``table_source`` a run on ``benchmark`` records now (loads the benchmark)."""
+    return table_source(nasbench.load(benchmark))
+
+
+def _short_source(source: str) -> str:
+    """``recipe vN, sha256 1234abcd/...``: a table source with 8-character digests."""
+    digests = re.findall(r"sha256 ([0-9A-Fa-f?]+)", source)
+    head = source.split(" (", 1)[0]
+    return f"{head}, sha256 {'/'.join(d[:8] for d in digests)}" if digests else head
+
+
+def _table_changed_error(out_dir: str | Path, changed: dict[str, tuple[int, str, str]]) -> TableSourceChangedError:
+    """One message for every benchmark whose stored runs have another table source than now."""
+    parts = []
+    for bench, (n, stored, now) in changed.items():
+        folder = Path(out_dir) / bench.replace("/", "__")
+        was, is_ = _short_source(stored), _short_source(now)
+        if was == is_:  # the digests differ past their prefixes, or only the names do
+            was, is_ = stored, now
+        parts.append(f"{folder} holds {n} run(s) of '{bench}' computed on another table "
+                     f"(stored: {was}; now: {is_}); delete {folder} to rerun them on the current table")
+    return TableSourceChangedError(
+        f"cannot resume: {'; '.join(parts)}, or write into a new results folder (another --out). "
+        "Resuming would mix runs on two different tables"
+    )
 
 
 def pending(specs: Iterable[RunSpec], out_dir: str | Path) -> list[RunSpec]:
-    """The specs (in order, without duplicates) that have no finished, parseable result file."""
+    """The specs (in order, without duplicates) that have no finished, parseable result file.
+
+    Raises :class:`~nasbench.errors.TableSourceChangedError` when a finished result records a
+    ``table_source`` other than that of its benchmark as loaded now (computed once per
+    benchmark, only when a stored result records one).
+    """
     out, seen = [], set()
+    now: dict[str, str] = {}
+    changed: dict[str, tuple[int, str, str]] = {}
     for spec in specs:
-        key = (spec.config_key(), spec.benchmark, spec.strategy, spec.seed)
+        config_key = spec.config_key()
+        key = (config_key, spec.benchmark, spec.strategy, spec.seed)
         if key in seen:
             continue
         seen.add(key)
-        if not is_finished(out_dir, spec):
+        doc = _finished_doc(out_dir, spec, config_key)
+        if doc is None:
             out.append(spec)
+            continue
+        stored = (doc.get("protocol") or {}).get("table_source")
+        if stored is None:  # written before results recorded their table
+            continue
+        if spec.benchmark not in now:
+            now[spec.benchmark] = current_table_source(spec.benchmark)
+        if stored != now[spec.benchmark]:
+            n, first, _ = changed.get(spec.benchmark, (0, str(stored), ""))
+            changed[spec.benchmark] = (n + 1, first, now[spec.benchmark])
+    if changed:
+        raise _table_changed_error(out_dir, changed)
     return out
 
 
@@ -356,6 +417,7 @@ __all__ = [
     "META_COLUMNS",
     "ResultFileError",
     "clean_temp_files",
+    "current_table_source",
     "encode_result",
     "error_path",
     "is_finished",

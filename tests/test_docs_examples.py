@@ -68,6 +68,9 @@ NOT_RUN: dict[str, str] = {
     "nasbench oneshot --benchmark nb201/cifar10 --data-root ~/data": "needs a user's CIFAR-10 copy (tests/oneshot run "
                                                                        "the NB201 supernet on CIFAR-shaped synthetic images)",
     "nasbench report results/nb201-oneshot": "follows the NB201 one-shot command above",
+    "nasbench reproduce nbgraph-oneshot-gpu": "needs CUDA (tests/oneshot/test_oneshot_cli.py parses it and runs "
+                                              "the CPU preset)",
+    "bash reproduce/perf/oneshot_gpu_check.sh": "the GPU check script (needs CUDA; a timing script)",
     "nasbench reproduce nbgraph-oneshot": "trains 6 supernets x seeds x 2 datasets for real (about 20 CPU-minutes per "
                                           "seed); tests/oneshot/test_oneshot_cli.py runs the preset on a 1-method copy",
 }

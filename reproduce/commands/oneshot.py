@@ -9,37 +9,19 @@ Rerunning the same command runs only what is missing (:mod:`reproduce.oneshot_ru
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from nasbench.errors import NasbenchError, one_of
-
-HP_FORM = "key=value or method:key=value (value in JSON: 10, 0.5, true, \"text\")"
-
+from nasbench.errors import NasbenchError
+from reproduce.commands.run import HP_FORM
 
 def parse_method_settings(items, methods: list[str]) -> dict[str, dict]:
     """``--hp`` items -> {method: {key: value}}; every key must be a setting of the method."""
+    from reproduce.commands.run import parse_scoped_settings
     from strategies.oneshot.registry import method_class
 
-    out: dict[str, dict] = {m: {} for m in methods}
-    for item in items:
-        target, eq, raw = item.partition("=")
-        if not eq or not target:
-            raise NasbenchError(f"bad --hp '{item}'; use {HP_FORM}")
-        scope, colon, key = target.rpartition(":")
-        if colon and scope not in out:
-            raise NasbenchError(f"--hp '{item}' names method '{scope}', which is not in --method ({one_of(methods)})")
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-        for m in [scope] if colon else methods:
-            defaults = method_class(m).defaults
-            if key not in defaults:
-                raise NasbenchError(f"one-shot method '{m}' has no setting '{key}'; it takes {one_of(sorted(defaults))}")
-            out[m][key] = tuple(value) if isinstance(value, list) else value
-    return out
+    return parse_scoped_settings(items, methods, lambda m: method_class(m).defaults, what="one-shot method",
+                                 setting="setting", option="--method")
 
 
 def build_oneshot_specs(args: argparse.Namespace) -> list:
@@ -83,7 +65,7 @@ def cmd_oneshot(args: argparse.Namespace) -> int:
     specs = build_oneshot_specs(args)
     out = Path(args.out)
     quiet = getattr(args, "quiet", False)
-    summary = sweep_oneshot(specs, out, data_root=args.data_root,
+    summary = sweep_oneshot(specs, out, data_root=args.data_root, jobs=args.jobs,
                             say=None if quiet else (lambda line: print(f"oneshot: {line}", file=sys.stderr)))
     print(f"results in {out}/ ({len(specs)} runs: {summary['done']} new, {summary['skipped']} already done, "
           f"{summary['failed']} failed; {summary['seconds']:.1f} s)")
@@ -117,5 +99,8 @@ def add_parsers(sub) -> None:
                    help="probe the ranking every N epochs (0 = after the last epoch only)")
     p.add_argument("--hp", nargs="+", action="append", metavar="KEY=VALUE", help=f"method setting: {HP_FORM}")
     p.add_argument("--out", required=True, help="results folder (shared with `nasbench run`; rerun to resume)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="searches at once, each in its own process (default 1; on a GPU they share it). Each "
+                        "search's wall-clock is measured while the others run: compare times at equal --jobs")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_oneshot)

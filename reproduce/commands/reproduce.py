@@ -132,7 +132,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", help="output folder (default: results/<preset>)")
     p.add_argument("--executor", default="local", choices=["local", "serial", "ray"])
     p.add_argument("--ray-address", help="with --executor ray: a running cluster (auto, host:port, ray://host:port)")
-    p.add_argument("--jobs", type=int, help="processes or Ray CPUs (default: available cores); a predictors preset uses processes")
+    p.add_argument("--jobs", type=int, help="processes or Ray CPUs (default: available cores); a predictors preset "
+                                           "uses processes; a one-shot preset runs this many searches at once (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--html", action="store_true", help=HTML_HELP)
     p.set_defaults(func=cmd_reproduce)

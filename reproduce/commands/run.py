@@ -10,7 +10,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from strategies.registry import get_spec
 from strategies.runner import RunSpec
 
 SEEDS_FORM = "START:STOP (half-open, e.g. 0:500), one seed (7) or a comma-separated list (1,2,5 or 0:10,20)"
-HP_FORM = "key=value, or strategy:key=value for one strategy only (value in JSON: 10, 0.5, true, \"text\")"
+HP_FORM = "key=value, or NAME:key=value for one strategy (or method) only (value in JSON: 10, 0.5, true, \"text\")"
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -61,8 +61,9 @@ def split_names(values: Sequence[str] | None) -> list[str]:
     return out
 
 
-def _coerce(strategy: str, key: str, raw: str, default: object) -> object:
-    """The value of ``--hp key=raw`` in the type of the strategy's default."""
+def _coerce(what: str, name: str, key: str, raw: str, default: object) -> object:
+    """The value of ``--hp key=raw`` in the type of ``what`` ``name``'s default (JSON otherwise;
+    a JSON list becomes a tuple)."""
     if isinstance(default, str):
         return raw
     try:
@@ -73,37 +74,45 @@ def _coerce(strategy: str, key: str, raw: str, default: object) -> object:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             value = value.lower() == "true"
         if not isinstance(value, bool):
-            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects true or false")
+            raise StrategyError(f"--hp {key}={raw}: {what} '{name}' expects true or false")
         return value
     if isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects an integer (default {default})")
+            raise StrategyError(f"--hp {key}={raw}: {what} '{name}' expects an integer (default {default})")
         return value
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise StrategyError(f"--hp {key}={raw}: strategy '{strategy}' expects a number (default {default})")
+            raise StrategyError(f"--hp {key}={raw}: {what} '{name}' expects a number (default {default})")
         return float(value)
-    return value
+    return tuple(value) if isinstance(value, list) else value
 
 
-def parse_hyperparameters(items: Sequence[str], strategies: Sequence[str]) -> dict[str, dict]:
-    """``--hp`` items -> {strategy: {key: value}}; every key must be one the strategy takes."""
-    out: dict[str, dict] = {s: {} for s in strategies}
+def parse_scoped_settings(items: Sequence[str], names: Sequence[str], defaults_of: Callable[[str], dict], *,
+                          what: str = "strategy", setting: str = "hyperparameter",
+                          option: str = "--strategy") -> dict[str, dict]:
+    """``--hp`` items (``key=value`` for every name, ``name:key=value`` for one) -> {name: {key:
+    value}}; every key must be one of ``defaults_of(name)``, the value is read in its type."""
+    out: dict[str, dict] = {n: {} for n in names}
     for item in items:
         target, eq, raw = item.partition("=")
         if not eq or not target:
             raise NasbenchError(f"bad --hp '{item}'; use {HP_FORM}")
         scope, colon, key = target.rpartition(":")
         if colon and scope not in out:
-            raise NasbenchError(f"--hp '{item}' names strategy '{scope}', which is not in --strategy ({one_of(strategies)})")
-        for strategy in [scope] if colon else strategies:
-            defaults = get_spec(strategy).defaults
+            raise NasbenchError(f"--hp '{item}' names {what} '{scope}', which is not in {option} ({one_of(names)})")
+        for name in [scope] if colon else names:
+            defaults = defaults_of(name)
             if key not in defaults:
                 takes = one_of(sorted(defaults)) if defaults else "none"
-                hint = f" (scope it to one strategy: STRATEGY:{key}=VALUE)" if len(strategies) > 1 and not colon else ""
-                raise StrategyError(f"strategy '{strategy}' has no hyperparameter '{key}'; it takes {takes}{hint}")
-            out[strategy][key] = _coerce(strategy, key, raw, defaults[key])
+                hint = f" (scope it to one {what}: NAME:{key}=VALUE)" if len(names) > 1 and not colon else ""
+                raise StrategyError(f"{what} '{name}' has no {setting} '{key}'; it takes {takes}{hint}")
+            out[name][key] = _coerce(what, name, key, raw, defaults[key])
     return out
+
+
+def parse_hyperparameters(items: Sequence[str], strategies: Sequence[str]) -> dict[str, dict]:
+    """``--hp`` items -> {strategy: {key: value}}; every key must be one the strategy takes."""
+    return parse_scoped_settings(items, strategies, lambda name: get_spec(name).defaults)
 
 
 def build_specs(args: argparse.Namespace) -> list[RunSpec]:

@@ -24,6 +24,7 @@ Writing a method: either implement the hooks used by the default :meth:`OneShotM
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from abc import ABC
@@ -35,8 +36,8 @@ import torch
 from strategies.base import StrategyError
 
 __all__ = [
-    "BN_MODES", "EpochRecord", "NonFiniteError", "OneShotMethod", "OneShotResult",
-    "check_finite", "seed_from",
+    "BN_MODES", "EpochRecord", "NonFiniteError", "OneShotMethod", "OneShotResult", "PRECISIONS",
+    "autocast", "check_finite", "seed_from",
 ]
 
 #: batch-norm statistics of the supernet during a search (``Supernet.set_bn_mode``):
@@ -44,6 +45,24 @@ __all__ = [
 #: ``train`` = affine, no running statistics (batch statistics in train and eval mode);
 #: ``affine-free`` = no affine parameters and batch statistics (DARTS search setting)
 BN_MODES: tuple[str, ...] = ("track", "train", "affine-free")
+
+#: arithmetic of the supernet's training forward passes (:func:`autocast`; the scoring of derived
+#: paths stays float32): ``fp32``; or ``bf16``, mixed
+#: precision by ``torch.autocast``: matrix products and convolutions in bfloat16, weights,
+#: gradients, optimiser state and the loss's reductions in float32. bfloat16 has float32's
+#: exponent range, so no loss scaling is needed (float16 would need it and is not offered).
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+def autocast(supernet: torch.nn.Module, precision: str):
+    """The context of a forward pass of ``supernet`` in ``precision`` (:data:`PRECISIONS`), on
+    the device its parameters are on; ``fp32`` is a no-op."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if precision != "bf16":
+        raise StrategyError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    device = next(supernet.parameters()).device.type
+    return torch.autocast(device_type=device, dtype=torch.bfloat16)
 
 
 class NonFiniteError(ArithmeticError):
@@ -137,7 +156,13 @@ class OneShotMethod(ABC):
     paper's values, cited in the class docstring); ``__init__(**settings)`` overrides them
     (unknown keywords raise StrategyError listing the known ones) and :meth:`validate` checks
     them. ``self.settings`` is the full dict, recorded in every result.
+
+    ``probe``: an optional callable ``probe(supernet, data, epoch, epochs)`` the search loop calls
+    after each epoch (a :class:`strategies.oneshot.ranking.RankingProbe`); its time is not
+    charged to the search and the search never reads what it computes.
     """
+
+    probe: Callable[[Any, Any, int, int], Any] | None = None
 
     name: ClassVar[str] = ""
     citation: ClassVar[str] = ""
@@ -184,6 +209,7 @@ class OneShotMethod(ABC):
         :meth:`search`; call it inside a scoped seed). ``epoch_fn(supernet, data, epoch,
         epochs) -> mean train loss``."""
         start = time.perf_counter()
+        probe_s = 0.0  # ranking probes: not charged to the search's clock
         records: list[EpochRecord] = []
         derived: int | None = None
         state, reason = "completed", ""
@@ -203,8 +229,12 @@ class OneShotMethod(ABC):
                 derived = self.derive(supernet, weights)
                 score = evaluate_path(supernet, data, supernet.single_path(
                     supernet.space.to_decisions([derived])[0]))
-                records.append(EpochRecord(epoch, time.perf_counter() - start, int(derived), params,
+                records.append(EpochRecord(epoch, time.perf_counter() - start - probe_s, int(derived), params,
                                            loss, score, self.epoch_extra()))
+                if self.probe is not None:
+                    t = time.perf_counter()
+                    self.probe(supernet, data, epoch, epochs)
+                    probe_s += time.perf_counter() - t
             final = self.finish(supernet, data)
             if final is not None:
                 derived = int(final)
@@ -213,7 +243,23 @@ class OneShotMethod(ABC):
         settings = {**self.settings, "epochs": epochs, "search_split": data.search_split,
                     "bn_mode": getattr(supernet, "bn_mode", None), "torch_seed": seed}
         return OneShotResult(self.name, data.benchmark, seed, settings, records, derived, state,
-                             reason, time.perf_counter() - start)
+                             reason, time.perf_counter() - start - probe_s)
+
+    # ----- shared-weight training helpers (methods with ``self.w_opt`` and WEIGHT_DEFAULTS) -----
+    def before_epoch(self, epoch: int, epochs: int) -> None:
+        """Cosine learning rate of the shared weights (``w_lr`` -> ``w_lr_min`` over the search)."""
+        s = self.settings
+        lr = s["w_lr_min"] + 0.5 * (s["w_lr"] - s["w_lr_min"]) * (1 + math.cos(math.pi * epoch / epochs))
+        for g in self.w_opt.param_groups:
+            g["lr"] = lr
+
+    def train_batches(self, data):
+        """The search-train batches of one epoch, at most ``max_steps_per_epoch`` of them."""
+        cap = self.settings.get("max_steps_per_epoch")
+        for step, batch in enumerate(data.batches("search-train")):
+            if cap is not None and step >= cap:
+                return
+            yield batch
 
     # ----- hooks ------------------------------------------------------------------------------
     def setup(self, supernet, data) -> None:
@@ -244,12 +290,69 @@ class OneShotMethod(ABC):
         return None
 
 
-def weight_step(optimizer, supernet, data, batch, weights: Sequence[torch.Tensor], grad_clip: float) -> float:
+#: settings of the shared weights, common to every method (``None``: the space default of
+#: :func:`weight_space_defaults`, resolved when the search starts and recorded)
+WEIGHT_DEFAULTS: dict[str, Any] = {
+    "w_lr": None, "w_lr_min": None, "w_momentum": None, "w_weight_decay": None, "w_optimizer": None,
+    "grad_clip": 5.0, "max_steps_per_epoch": None,
+}
+
+
+def check_weight_settings(name: str, s: dict[str, Any]) -> dict[str, Any]:
+    """Check :data:`WEIGHT_DEFAULTS`' settings and ``bn_mode`` in ``s`` (StrategyError naming
+    method ``name``, the setting and what is allowed); returns ``s``."""
+    from strategies.validation import check_choice, check_int, check_number
+
+    for key in ("w_lr", "w_lr_min"):
+        s[key] = check_number(name, key, s[key], low=0, low_open=True, allow_none=True)
+    for key in ("w_momentum", "w_weight_decay"):
+        s[key] = check_number(name, key, s[key], low=0, allow_none=True)
+    s["grad_clip"] = check_number(name, "grad_clip", s["grad_clip"], low=0, low_open=True, allow_none=True)
+    s["bn_mode"] = check_choice(name, "bn_mode", s["bn_mode"], BN_MODES)
+    if s["w_optimizer"] is not None:
+        s["w_optimizer"] = check_choice(name, "w_optimizer", s["w_optimizer"], ("sgd", "adam"))
+    s["max_steps_per_epoch"] = check_int(name, "max_steps_per_epoch", s["max_steps_per_epoch"], 1, allow_none=True)
+    return s
+
+
+def weight_space_defaults(supernet) -> dict[str, Any]:
+    """The shared weights' settings per space: NB-Graph trains them with the benchmark's own
+    per-dataset protocol (:mod:`nasbench.nbgraph_protocol`: optimiser, learning rate, weight
+    decay; constant learning rate, no momentum); NB201 with DARTS' CIFAR-10 search settings (SGD
+    momentum 0.9, lr 0.025 cosine to 0.001, weight decay 3e-4)."""
+    if supernet.space.name.startswith("nbgraph"):
+        from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
+
+        p = NBGRAPH_PROTOCOL[supernet.dataset]
+        return {"w_optimizer": p.optimizer.lower(), "w_lr": p.lr, "w_lr_min": p.lr, "w_momentum": 0.0,
+                "w_weight_decay": p.weight_decay}
+    return {"w_optimizer": "sgd", "w_lr": 0.025, "w_lr_min": 0.001, "w_momentum": 0.9, "w_weight_decay": 3e-4}
+
+
+def fill_defaults(settings: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Set every ``None`` setting that ``defaults`` has (in place)."""
+    for k, v in defaults.items():
+        if settings.get(k) is None:
+            settings[k] = v
+
+
+def weight_optimizer(supernet, s: dict[str, Any]) -> torch.optim.Optimizer:
+    """The optimiser of the shared weights from the resolved settings ``s``."""
+    params = supernet.weight_parameters()
+    if s["w_optimizer"] == "sgd":
+        return torch.optim.SGD(params, lr=s["w_lr"], momentum=s["w_momentum"], weight_decay=s["w_weight_decay"])
+    return torch.optim.Adam(params, lr=s["w_lr"], weight_decay=s["w_weight_decay"])
+
+
+def weight_step(optimizer, supernet, data, batch, weights: Sequence[torch.Tensor], grad_clip: float,
+                precision: str = "fp32") -> float:
     """One step of the shared weights on ``batch`` through ``weights`` (a mixture or a single
     path, not differentiated); the training loss (NonFiniteError when it is NaN/inf). ``grad_clip``
-    > 0 clips the gradient norm of the optimizer's first parameter group (DARTS' 5)."""
+    > 0 clips the gradient norm of the optimizer's first parameter group (DARTS' 5); the forward
+    pass runs in ``precision`` (:func:`autocast`)."""
     optimizer.zero_grad(set_to_none=True)
-    loss = data.loss(supernet(batch, weights), batch)
+    with autocast(supernet, precision):
+        loss = data.loss(supernet(batch, weights), batch)
     value = check_finite(loss, "the training loss")
     loss.backward()
     if grad_clip:

@@ -11,7 +11,8 @@ and its NAS-Bench-201 re-run (Dong & Yang, ICLR 2020, appendix; AutoDL-Projects 
 weights SGD momentum 0.9, lr 0.025 cosine-annealed to 0.001, weight decay 3e-4, gradient
 clipping 5; alpha Adam lr 3e-4, betas (0.5, 0.999), weight decay 1e-3, initialised
 1e-3 x N(0, 1); batch-norm without affine parameters (``bn_mode='affine-free'``, batch
-statistics); 50 epochs in the paper.
+statistics); 50 epochs in the paper; float32 (``precision='bf16'`` runs every forward pass of
+the gradient methods under bfloat16 autocast, :data:`~strategies.oneshot.base.PRECISIONS`).
 
 NB-Graph (no published defaults; chosen here): the weights follow the benchmark's own training
 protocol of the data set (:mod:`nasbench.nbgraph_protocol`: optimiser, learning rate, weight
@@ -23,13 +24,15 @@ CIFAR-10: the architecture learning rate is 3e-3 (10x the paper's) unless set.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import torch
 
-from strategies.oneshot.base import BN_MODES, OneShotMethod, check_finite, weight_step
-from strategies.validation import check_choice, check_int, check_number
+from strategies.oneshot.base import (
+    PRECISIONS, WEIGHT_DEFAULTS, OneShotMethod, autocast, check_finite, check_weight_settings, fill_defaults,
+    weight_optimizer, weight_space_defaults, weight_step,
+)
+from strategies.validation import check_choice, check_number
 
 __all__ = ["DARTS", "DARTS2nd", "GradientMethod"]
 
@@ -44,26 +47,17 @@ class GradientMethod(OneShotMethod):
     (:meth:`arch_penalty`)."""
 
     defaults: dict[str, Any] = {
-        "w_lr": None, "w_lr_min": None, "w_momentum": None, "w_weight_decay": None,
-        "w_optimizer": None, "grad_clip": 5.0,
-        "arch_lr": None, "arch_betas": (0.5, 0.999), "arch_weight_decay": 1e-3,
-        "init_std": 1e-3, "bn_mode": "affine-free", "max_steps_per_epoch": None,
+        **WEIGHT_DEFAULTS, "arch_lr": None, "arch_betas": (0.5, 0.999), "arch_weight_decay": 1e-3,
+        "init_std": 1e-3, "bn_mode": "affine-free", "precision": "fp32",
     }
 
     def validate(self, s: dict[str, Any]) -> dict[str, Any]:
         n = self.name
-        for key in ("w_lr", "w_lr_min", "arch_lr"):
-            s[key] = check_number(n, key, s[key], low=0, low_open=True, allow_none=True)
-        for key in ("w_momentum", "w_weight_decay"):
-            s[key] = check_number(n, key, s[key], low=0, allow_none=True)
-        s["grad_clip"] = check_number(n, "grad_clip", s["grad_clip"], low=0, low_open=True, allow_none=True)
+        check_weight_settings(n, s)
+        s["arch_lr"] = check_number(n, "arch_lr", s["arch_lr"], low=0, low_open=True, allow_none=True)
         s["arch_weight_decay"] = check_number(n, "arch_weight_decay", s["arch_weight_decay"], low=0)
         s["init_std"] = check_number(n, "init_std", s["init_std"], low=0)
-        s["bn_mode"] = check_choice(n, "bn_mode", s["bn_mode"], BN_MODES)
-        if s["w_optimizer"] is not None:
-            s["w_optimizer"] = check_choice(n, "w_optimizer", s["w_optimizer"], ("sgd", "adam"))
-        s["max_steps_per_epoch"] = check_int(n, "max_steps_per_epoch", s["max_steps_per_epoch"], 1,
-                                             allow_none=True)
+        s["precision"] = check_choice(n, "precision", s["precision"], PRECISIONS)
         s["arch_betas"] = tuple(check_number(n, "arch_betas", b, low=0, high=1, high_open=True)
                                 for b in s["arch_betas"])
         return s
@@ -71,31 +65,15 @@ class GradientMethod(OneShotMethod):
     # ----- setup ------------------------------------------------------------------------------
     def resolve_defaults(self, supernet) -> None:
         """Fill the ``None`` settings with the space defaults (module docstring)."""
-        s = self.settings
-        if supernet.space.name.startswith("nbgraph"):
-            from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
-
-            p = NBGRAPH_PROTOCOL[supernet.dataset]
-            space_defaults = {"w_optimizer": p.optimizer.lower(), "w_lr": p.lr, "w_lr_min": p.lr,
-                              "w_momentum": 0.0, "w_weight_decay": p.weight_decay, "arch_lr": 3e-3}
-        else:
-            space_defaults = {"w_optimizer": "sgd", "w_lr": 0.025, "w_lr_min": 0.001,
-                              "w_momentum": 0.9, "w_weight_decay": 3e-4, "arch_lr": 3e-4}
-        for k, v in space_defaults.items():
-            if s[k] is None:
-                s[k] = v
+        arch_lr = 3e-3 if supernet.space.name.startswith("nbgraph") else 3e-4
+        fill_defaults(self.settings, {**weight_space_defaults(supernet), "arch_lr": arch_lr})
 
     def setup(self, supernet, data) -> None:
         self.resolve_defaults(supernet)
         s = self.settings
         self.alphas = [(s["init_std"] * torch.randn(n)).requires_grad_(True)
                        for n in supernet.decision_sizes]
-        params = supernet.weight_parameters()
-        if s["w_optimizer"] == "sgd":
-            self.w_opt = torch.optim.SGD(params, lr=s["w_lr"], momentum=s["w_momentum"],
-                                         weight_decay=s["w_weight_decay"])
-        else:
-            self.w_opt = torch.optim.Adam(params, lr=s["w_lr"], weight_decay=s["w_weight_decay"])
+        self.w_opt = weight_optimizer(supernet, s)
         self.a_opt = torch.optim.Adam(self.alphas, lr=s["arch_lr"], betas=s["arch_betas"],
                                       weight_decay=s["arch_weight_decay"])
         self._valid_iter = data.cycle("search-valid")
@@ -115,34 +93,30 @@ class GradientMethod(OneShotMethod):
     def arch_params(self) -> list[list[float]]:
         return [a.detach().tolist() for a in self.alphas]
 
-    def before_epoch(self, epoch: int, epochs: int) -> None:
-        """Cosine learning rate of the weights (``w_lr`` -> ``w_lr_min`` over the search)."""
-        s = self.settings
-        lr = s["w_lr_min"] + 0.5 * (s["w_lr"] - s["w_lr_min"]) * (1 + math.cos(math.pi * epoch / epochs))
-        for g in self.w_opt.param_groups:
-            g["lr"] = lr
-
     # ----- steps --------------------------------------------------------------------------------
     def arch_step(self, supernet, data, train_batch, valid_batch) -> None:
         """First-order architecture step on ``valid_batch``."""
         self.a_opt.zero_grad(set_to_none=True)
-        loss = data.loss(supernet(valid_batch, self.mixture(True)), valid_batch) + self.arch_penalty(supernet)
+        with self.autocast(supernet):
+            loss = data.loss(supernet(valid_batch, self.mixture(True)), valid_batch) + self.arch_penalty(supernet)
         check_finite(loss, "the architecture (validation) loss")
         loss.backward()
         self.a_opt.step()
 
     def weight_step(self, supernet, data, batch) -> float:
         weights = [w.detach() for w in self.mixture(False)]
-        return weight_step(self.w_opt, supernet, data, batch, weights, self.settings["grad_clip"])
+        return weight_step(self.w_opt, supernet, data, batch, weights, self.settings["grad_clip"],
+                           self.settings["precision"])
+
+    def autocast(self, supernet):
+        """The forward-pass context of the ``precision`` setting (:func:`~strategies.oneshot.base.autocast`)."""
+        return autocast(supernet, self.settings["precision"])
 
     def train_epoch(self, supernet, data, epoch: int, epochs: int) -> float:
         self.before_epoch(epoch, epochs)
         supernet.train()
         losses = []
-        cap = self.settings["max_steps_per_epoch"]
-        for step, batch in enumerate(data.batches("search-train")):
-            if cap is not None and step >= cap:
-                break
+        for batch in self.train_batches(data):
             self.arch_step(supernet, data, batch, next(self._valid_iter))
             losses.append(self.weight_step(supernet, data, batch))
         return sum(losses) / len(losses)
@@ -179,7 +153,8 @@ class DARTS2nd(GradientMethod):
         backup = [p.detach().clone() for p in params]
         # virtual step w' = w - xi * (momentum * buf + grad + wd * w)
         weights = [w.detach() for w in self.mixture(True)]
-        loss = data.loss(supernet(train_batch, weights), train_batch)
+        with self.autocast(supernet):
+            loss = data.loss(supernet(train_batch, weights), train_batch)
         check_finite(loss, "the training loss of the virtual step")
         grads = torch.autograd.grad(loss, params, allow_unused=True)
         with torch.no_grad():
@@ -192,7 +167,8 @@ class DARTS2nd(GradientMethod):
         # validation loss at w'
         self.a_opt.zero_grad(set_to_none=True)
         mix = self.mixture(True)
-        vloss = data.loss(supernet(valid_batch, mix), valid_batch) + self.arch_penalty(supernet)
+        with self.autocast(supernet):
+            vloss = data.loss(supernet(valid_batch, mix), valid_batch) + self.arch_penalty(supernet)
         check_finite(vloss, "the architecture (validation) loss at the unrolled weights")
         a_grads = torch.autograd.grad(vloss, self.alphas + params, allow_unused=True)
         d_alpha = [torch.zeros_like(a) if g is None else g for g, a in zip(a_grads[:len(self.alphas)], self.alphas)]
@@ -205,7 +181,8 @@ class DARTS2nd(GradientMethod):
                 with torch.no_grad():
                     for p, b, g in zip(params, backup, d_w):
                         p.copy_(b + sign * eps * g)
-                tloss = data.loss(supernet(train_batch, self.mixture(True)), train_batch)
+                with self.autocast(supernet):
+                    tloss = data.loss(supernet(train_batch, self.mixture(True)), train_batch)
                 check_finite(tloss, "the training loss of the finite difference")
                 g_a = torch.autograd.grad(tloss, self.alphas, allow_unused=True)
                 for h, g in zip(hvp, g_a):

@@ -1,10 +1,11 @@
 """NB201 supernet: the TinyNetwork skeleton with a mixed cell (6 edges x 5 operations).
 
-The skeleton (stem, three stages of ``N`` cells, ``ResNetBasicblock`` reductions, BN-ReLU,
-pooling, classifier) and every operation come from :mod:`nasbench.live.models.nb201`; attribute
-names equal ``TinyNetwork``'s so the live network's weights map one to one. All cells share the
-six edge decisions (one cell architecture repeated, as NAS-Bench-201 and its one-shot baselines:
-Dong & Yang, ICLR 2020, github.com/D-X-Y/AutoDL-Projects ``TinyNetworkDarts``/``GDAS``).
+The skeleton (``TinySkeleton``: stem, three stages of ``N`` cells, ``ResNetBasicblock``
+reductions, BN-ReLU, pooling, classifier) and every operation come from
+:mod:`nasbench.live.models.nb201`; attribute names equal ``TinyNetwork``'s so the live network's
+weights map one to one. All cells share the six edge decisions (one cell architecture repeated,
+as NAS-Bench-201 and its one-shot baselines: Dong & Yang, ICLR 2020,
+github.com/D-X-Y/AutoDL-Projects ``TinyNetworkDarts``/``GDAS``).
 Each edge of each cell owns its 5 candidate operations; edge ``k`` of every cell uses
 ``weights[k]`` (a node is the sum over its incoming edges of sum_o w_o * op_o(input)).
 """
@@ -15,7 +16,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from nasbench.live.models.nb201 import EDGES, OPS, ResNetBasicblock, TinyNetwork, make_op
+from nasbench.live.models.nb201 import EDGES, OPS, TinyNetwork, TinySkeleton, make_op
 from nasbench.spaces import get_space
 from strategies.oneshot.supernet import Supernet
 
@@ -40,7 +41,7 @@ class MixedCell(nn.Module):
         return nodes[-1]
 
 
-class NB201Supernet(Supernet):
+class NB201Supernet(Supernet, TinySkeleton):
     """NB201 supernet (module docstring); ``C``, ``N`` as the live ``TinyNetwork``."""
 
     def __init__(self, benchmark: str, *, num_classes: int = 10, C: int = 16, N: int = 5,
@@ -48,20 +49,7 @@ class NB201Supernet(Supernet):
         space = get_space("nb201")
         super().__init__(space, benchmark)
         self.C, self.N, self.num_classes = C, N, num_classes
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, C, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(C)
-        )
-        channels = [C] * N + [C * 2] + [C * 2] * N + [C * 4] + [C * 4] * N
-        reductions = [False] * N + [True] + [False] * N + [True] + [False] * N
-        cells: list[nn.Module] = []
-        c_prev = C
-        for c_cur, reduction in zip(channels, reductions):
-            cells.append(ResNetBasicblock(c_prev, c_cur, 2) if reduction else MixedCell(c_cur))
-            c_prev = c_cur
-        self.cells = nn.ModuleList(cells)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=True))
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c_prev, num_classes)
+        self.build_skeleton(MixedCell, num_classes=num_classes, C=C, N=N, in_channels=in_channels)
 
     def forward(self, batch, weights: Sequence[torch.Tensor]) -> torch.Tensor:
         """Logits ``[B, classes]`` of ``batch.inputs`` (or a plain image tensor)."""
@@ -70,11 +58,9 @@ class NB201Supernet(Supernet):
         for k, act in enumerate(active):
             if not act:
                 raise ValueError(f"edge {k} has no operation with a non-zero weight")
-        feature = self.stem(x)
-        for cell in self.cells:
-            feature = cell(feature, active) if isinstance(cell, MixedCell) else cell(feature)
-        out = self.global_pooling(self.lastact(feature))
-        return self.classifier(out.flatten(1))
+        return self.forward_skeleton(
+            x, lambda cell, f: cell(f, active) if isinstance(cell, MixedCell) else cell(f)
+        )
 
     def load_live(self, model: TinyNetwork, arch: int) -> None:
         """Copy a live ``TinyNetwork`` of ``arch`` into the path of ``arch`` (edge k's chosen

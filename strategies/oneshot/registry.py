@@ -7,10 +7,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nasbench.errors import UnknownNameError, one_of
+from nasbench.name_table import NameTable
 
 #: method name -> "module:Class" (module under strategies.oneshot)
-ONESHOT_METHODS: dict[str, str] = {
+ONESHOT_METHODS: NameTable[str] = NameTable("unknown one-shot method", {
     "darts": "strategies.oneshot.darts:DARTS",
     "darts-2nd": "strategies.oneshot.darts:DARTS2nd",
     "gdas": "strategies.oneshot.gdas:GDAS",
@@ -20,19 +20,17 @@ ONESHOT_METHODS: dict[str, str] = {
     "enas": "strategies.oneshot.enas:ENAS",
     "rsps": "strategies.oneshot.rsps:RSPS",
     "spos": "strategies.oneshot.spos:SPOS",
-}
+})
 
 
 def method_names() -> list[str]:
     """Registered one-shot method names, sorted."""
-    return sorted(ONESHOT_METHODS)
+    return ONESHOT_METHODS.names()
 
 
 def method_class(name: str) -> type:
     """The class registered as ``name``; UnknownNameError lists the registered names."""
-    if name not in ONESHOT_METHODS:
-        raise UnknownNameError(f"unknown one-shot method '{name}'; known: {one_of(method_names())}")
-    module, _, cls = ONESHOT_METHODS[name].partition(":")
+    module, _, cls = ONESHOT_METHODS.lookup(name).partition(":")
     return getattr(importlib.import_module(module), cls)
 
 

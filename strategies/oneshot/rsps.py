@@ -44,10 +44,11 @@ import numpy as np
 import torch
 
 from strategies.oneshot.base import (
-    BN_MODES, EpochRecord, NonFiniteError, OneShotMethod, OneShotResult, check_finite,
-    evaluate_path, seed_from, weight_step,
+    WEIGHT_DEFAULTS, EpochRecord, NonFiniteError, OneShotMethod, OneShotResult, check_finite,
+    check_weight_settings, evaluate_path, fill_defaults, seed_from, weight_optimizer, weight_space_defaults,
+    weight_step,
 )
-from strategies.validation import check_choice, check_int, check_number
+from strategies.validation import check_choice, check_int
 
 __all__ = ["RSPS", "SinglePathMethod"]
 
@@ -61,31 +62,17 @@ class SinglePathMethod(OneShotMethod):
     """Uniform (or sampler-driven) single-path training of the shared weights and the search
     loop of the single-path methods (module docstring). Subclasses override
     :meth:`training_path`, :meth:`after_weights` (e.g. ENAS's controller phase),
-    :meth:`log_candidates` / :meth:`final_derive`.
-
-    ``probe``: an optional callable ``probe(supernet, data, epoch, epochs)`` the loop calls
-    after each epoch (a :class:`strategies.oneshot.ranking.RankingProbe`); its time is not
-    charged to the search and the search never reads what it computes.
+    :meth:`log_candidates` / :meth:`final_derive`. Its loop calls ``probe`` as
+    :meth:`OneShotMethod.run_epochs` does.
     """
 
     defaults: dict[str, Any] = {
-        "w_lr": None, "w_lr_min": None, "w_momentum": None, "w_weight_decay": None,
-        "w_optimizer": None, "grad_clip": 5.0, "bn_mode": "train", "max_steps_per_epoch": None,
-        "log_every": 1, "log_samples": 10, "score_split": "search-valid",
+        **WEIGHT_DEFAULTS, "bn_mode": "train", "log_every": 1, "log_samples": 10, "score_split": "search-valid",
     }
-    probe = None
 
     def validate(self, s: dict[str, Any]) -> dict[str, Any]:
         n = self.name
-        for key in ("w_lr", "w_lr_min"):
-            s[key] = check_number(n, key, s[key], low=0, low_open=True, allow_none=True)
-        for key in ("w_momentum", "w_weight_decay"):
-            s[key] = check_number(n, key, s[key], low=0, allow_none=True)
-        s["grad_clip"] = check_number(n, "grad_clip", s["grad_clip"], low=0, low_open=True, allow_none=True)
-        s["bn_mode"] = check_choice(n, "bn_mode", s["bn_mode"], BN_MODES)
-        if s["w_optimizer"] is not None:
-            s["w_optimizer"] = check_choice(n, "w_optimizer", s["w_optimizer"], ("sgd", "adam"))
-        s["max_steps_per_epoch"] = check_int(n, "max_steps_per_epoch", s["max_steps_per_epoch"], 1, allow_none=True)
+        check_weight_settings(n, s)
         s["log_every"] = check_int(n, "log_every", s["log_every"], 1)
         s["log_samples"] = check_int(n, "log_samples", s["log_samples"], 1)
         s["score_split"] = check_choice(n, "score_split", s["score_split"], SCORE_SPLITS)
@@ -94,29 +81,12 @@ class SinglePathMethod(OneShotMethod):
     # ----- setup ------------------------------------------------------------------------------
     def resolve_defaults(self, supernet) -> None:
         """Fill the ``None`` weight settings with the space defaults (module docstring)."""
-        s = self.settings
-        if supernet.space.name.startswith("nbgraph"):
-            from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
-
-            p = NBGRAPH_PROTOCOL[supernet.dataset]
-            space_defaults = {"w_optimizer": p.optimizer.lower(), "w_lr": p.lr, "w_lr_min": p.lr,
-                              "w_momentum": 0.0, "w_weight_decay": p.weight_decay}
-        else:
-            space_defaults = {"w_optimizer": "sgd", "w_lr": 0.025, "w_lr_min": 0.001,
-                              "w_momentum": 0.9, "w_weight_decay": 3e-4}
-        for k, v in space_defaults.items():
-            if s[k] is None:
-                s[k] = v
+        fill_defaults(self.settings, weight_space_defaults(supernet))
 
     def setup(self, supernet, data) -> None:
         self.resolve_defaults(supernet)
         s = self.settings
-        params = supernet.weight_parameters()
-        if s["w_optimizer"] == "sgd":
-            self.w_opt = torch.optim.SGD(params, lr=s["w_lr"], momentum=s["w_momentum"],
-                                         weight_decay=s["w_weight_decay"])
-        else:
-            self.w_opt = torch.optim.Adam(params, lr=s["w_lr"], weight_decay=s["w_weight_decay"])
+        self.w_opt = weight_optimizer(supernet, s)
         # numpy streams drawn from the scoped torch seed: training paths, and derivations (so
         # logging more or less often does not change the paths the weights are trained on)
         self.rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,)).item()))
@@ -165,13 +135,6 @@ class SinglePathMethod(OneShotMethod):
         return best, best_score
 
     # ----- training ---------------------------------------------------------------------------
-    def before_epoch(self, epoch: int, epochs: int) -> None:
-        """Cosine learning rate of the weights (``w_lr`` -> ``w_lr_min`` over the search)."""
-        s = self.settings
-        lr = s["w_lr_min"] + 0.5 * (s["w_lr"] - s["w_lr_min"]) * (1 + math.cos(math.pi * epoch / epochs))
-        for g in self.w_opt.param_groups:
-            g["lr"] = lr
-
     def weight_step(self, supernet, data, batch) -> float:
         weights = supernet.single_path(self.training_path(supernet))
         return weight_step(self.w_opt, supernet, data, batch, weights, self.settings["grad_clip"])
@@ -180,10 +143,7 @@ class SinglePathMethod(OneShotMethod):
         self.before_epoch(epoch, epochs)
         supernet.train()
         losses = []
-        cap = self.settings["max_steps_per_epoch"]
-        for step, batch in enumerate(data.batches("search-train")):
-            if cap is not None and step >= cap:
-                break
+        for batch in self.train_batches(data):
             losses.append(self.weight_step(supernet, data, batch))
         self._scores.clear()
         self.after_weights(supernet, data, epoch, epochs)

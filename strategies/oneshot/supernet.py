@@ -44,9 +44,18 @@ class Supernet(nn.Module):
         self.bn_mode = "track"
 
     # ----- weights --------------------------------------------------------------------------
+    def device(self) -> torch.device:
+        """The device of the supernet's weights and buffers (CPU before any ``.to``)."""
+        for t in (*self.parameters(), *self.buffers()):
+            return t.device
+        return torch.device("cpu")
+
     def check_weights(self, weights: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """``weights`` as a list, checked against :attr:`decision_sizes` (InvalidArchitectureError)."""
-        weights = list(weights)
+        """``weights`` as a list on the supernet's device, checked against :attr:`decision_sizes`
+        (InvalidArchitectureError). Methods keep their architecture parameters on the CPU (a few
+        numbers); the move is differentiable, so their gradients come back to them."""
+        dev = self.device()
+        weights = [w if w.device == dev else w.to(dev) for w in weights]
         if len(weights) != len(self.decision_sizes) or any(
                 w.dim() != 1 or w.shape[0] != s for w, s in zip(weights, self.decision_sizes)):
             got = [tuple(w.shape) for w in weights]
@@ -104,22 +113,23 @@ class Supernet(nn.Module):
         (affine parameters 1 / 0, running statistics 0 / 1)."""
         if mode not in BN_MODES:
             raise InvalidArchitectureError(f"bn_mode must be {one_of(BN_MODES)}, got {mode!r}")
+        dev = self.device()
         for m in self.modules():
             if not isinstance(m, nn.modules.batchnorm._BatchNorm):
                 continue
             affine = mode != "affine-free"
             if affine and m.weight is None:
-                m.weight = nn.Parameter(torch.ones(m.num_features))
-                m.bias = nn.Parameter(torch.zeros(m.num_features))
+                m.weight = nn.Parameter(torch.ones(m.num_features, device=dev))
+                m.bias = nn.Parameter(torch.zeros(m.num_features, device=dev))
             elif not affine:
                 m.register_parameter("weight", None)
                 m.register_parameter("bias", None)
             m.affine = affine
             track = mode == "track"
             if track and m.running_mean is None:
-                m.register_buffer("running_mean", torch.zeros(m.num_features))
-                m.register_buffer("running_var", torch.ones(m.num_features))
-                m.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+                m.register_buffer("running_mean", torch.zeros(m.num_features, device=dev))
+                m.register_buffer("running_var", torch.ones(m.num_features, device=dev))
+                m.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long, device=dev))
             elif not track:
                 m.register_buffer("running_mean", None)
                 m.register_buffer("running_var", None)

@@ -113,3 +113,27 @@ def test_registry_and_settings():
         get_method("gdas", tau_min=20.0)
     with pytest.raises(StrategyError, match="bn_mode"):
         get_method("drnas", bn_mode="frozen")
+
+
+@pytest.mark.parametrize("method", ["darts", "darts-2nd", "gdas"])
+def test_bf16_mixed_precision(image_data, method):
+    """precision='bf16' runs the training convolutions in bfloat16 (seen by a forward hook; the
+    evaluation of derived paths stays float32), keeps the weights in float32, records the
+    setting, and the architecture parameters still move."""
+    net = build_supernet("nb201/cifar10", image_data, seed=0, C=4, N=1)
+    seen = set()
+    hooks = [m.register_forward_hook(lambda m, a, out: seen.add(out.dtype))
+             for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    res = get_method(method, precision="bf16", max_steps_per_epoch=1).search(
+        net, image_data, epochs=2, generator=torch.Generator().manual_seed(0))
+    for h in hooks:
+        h.remove()
+    assert res.state == "completed", res.reason
+    assert torch.bfloat16 in seen
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    assert res.settings["precision"] == "bf16"
+    assert res.epochs[0].arch_params != res.epochs[1].arch_params
+    assert math.isfinite(nasbench.load("nb201/cifar10").query(res.derived_arch, "valid_acc"))
+    assert get_method(method).settings["precision"] == "fp32"
+    with pytest.raises(StrategyError, match="precision"):
+        get_method(method, precision="fp16")

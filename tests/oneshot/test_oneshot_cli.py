@@ -112,7 +112,12 @@ def test_tiny_preset_end_to_end(tmp_path):
     assert "| RSPS |" in table and "| RS (equal time" in table and "Search split:" in table
     assert "1 seed(s)" in table and "1 search epochs" in table and "**Sources.**" in table
     cost = json.loads((out / "live_cost.json").read_text())["nbgraph/cora"]
-    assert cost["seconds_per_arch"] > 0 and cost["protocol_epochs"] == 400
+    assert cost["seconds_per_arch"] > 0 and cost["protocol_epochs"] == 400 and cost["device"] == "cpu"
+    assert "(CPU, 1 thread(s))" in table and "1 search(es) at once" in table
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(summary["plots"]) == ["oneshot_accuracy.pdf", "oneshot_accuracy.png", "oneshot_ranking.pdf",
+                                        "oneshot_ranking.png"]
+    assert all((out / name).stat().st_size > 1000 for name in summary["plots"]) and "Figures: " in table
     (out / "table.md").unlink()
     assert main(["report", str(out)]) == 0 and (out / "table.md").is_file()
 
@@ -140,3 +145,34 @@ def test_html_is_refused_for_one_shot_results_not_ignored(tmp_path, capsys):
     assert main(["reproduce", "nbgraph-oneshot", "--seeds", "1", "--out", str(out), "--html", "--quiet"]) == 2
     assert "--html is not available for one-shot results" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_parallel_sweep_equals_the_serial_one(tmp_path):
+    """--jobs 2: the same derived architectures and scores as one after the other, every run
+    once; the protocol records how many searches shared the machine; gradient methods get the
+    per-epoch ranking probe too."""
+    from reproduce.oneshot_runs import make_spec, sweep_oneshot
+
+    hp = {"rsps": {"n_candidates": 2, "log_samples": 1}, "darts": {}}
+    specs = [make_spec("nbgraph/cora", m, s, 2, hyperparameters=hp[m], rank_k=4, rank_every=1)
+             for m in ("rsps", "darts") for s in (0, 1)]
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    assert sweep_oneshot(specs, serial, synthetic=True)["done"] == 4
+    summary = sweep_oneshot(specs, parallel, synthetic=True, jobs=2)
+    assert summary["done"] == 4 and summary["failed"] == 0
+    for spec in specs:
+        a = results.read_result(results.result_path(serial, spec))
+        b = results.read_result(results.result_path(parallel, spec))
+        assert a["columns"]["arch"] == b["columns"]["arch"] and a["columns"]["value"] == b["columns"]["value"]
+        assert a["protocol"]["strategy_details"]["concurrent_searches"] == 1
+        assert b["protocol"]["strategy_details"]["concurrent_searches"] == 2
+        assert [r["epoch"] for r in b["protocol"]["ranking"]["records"]] == [0, 1]
+    assert sweep_oneshot(specs, parallel, synthetic=True, jobs=2)["skipped"] == 4
+
+
+def test_gpu_preset_parses():
+    from reproduce.presets import load_preset
+
+    p = load_preset("nbgraph-oneshot-gpu")
+    assert p.device == "cuda" and p.epochs == 200 and p.rank_every == 50 and p.seeds == 5
+    assert [m.name for m in p.methods] == [m.name for m in load_preset("nbgraph-oneshot").methods]

@@ -11,21 +11,23 @@ from contextlib import nullcontext
 
 from torch import nn
 
-from nasbench.errors import MissingSourceError, UnknownNameError, one_of
+from nasbench.errors import MissingSourceError
 from nasbench.live._rng import seeded
+from nasbench.name_table import NameTable
 
 #: space name -> module (in this package) whose ``build(arch_id, **dataset_info)`` makes the net
-BUILDERS: dict[str, str] = {
+BUILDERS: NameTable[str] = NameTable("no live model builder for space", {
     "nb201": "nb201",
     "nbgraph": "nbgraph",
     "nbgraph-proteins": "nbgraph",
     # --- nbmacro builder ---
     "nbmacro": "nbmacro",
-}
+}, hint=". Add one module with build(arch_id, **dataset_info) to nasbench/live/models/ and "
+        "register it in BUILDERS.")
 
 
 def builder_names() -> list[str]:
-    return sorted(BUILDERS)
+    return BUILDERS.names()
 
 
 def build_model(space_name: str, arch_id: int, *, seed: int | None = None, **dataset_info) -> nn.Module:
@@ -37,14 +39,9 @@ def build_model(space_name: str, arch_id: int, *, seed: int | None = None, **dat
     context that restores torch's global RNG state afterwards (no lasting global seeding).
     """
     space = space_name.split("/", 1)[0]
-    if space not in BUILDERS:
-        raise UnknownNameError(
-            f"no live model builder for space '{space}'; known: {one_of(builder_names())}. "
-            "Add one module with build(arch_id, **dataset_info) to nasbench/live/models/ "
-            "and register it in BUILDERS."
-        )
+    module_name = BUILDERS.lookup(space)
     try:
-        module = importlib.import_module(f"{__name__}.{BUILDERS[space]}")
+        module = importlib.import_module(f"{__name__}.{module_name}")
     except ImportError as exc:  # torch_geometric for graph spaces
         raise MissingSourceError(
             f"the live builder for '{space}' needs a package that is not installed ({exc}); "

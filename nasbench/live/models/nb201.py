@@ -20,7 +20,7 @@ it without the rest of the package).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -107,15 +107,18 @@ class ResNetBasicblock(nn.Module):
         return residual + branch
 
 
-class TinyNetwork(nn.Module):
-    """NB201's evaluation network; ``forward`` returns logits only."""
+class TinySkeleton(nn.Module):
+    """TinyNetwork's macro skeleton, shared by :class:`TinyNetwork` and the one-shot supernet.
 
-    def __init__(self, edge_ops: Sequence[str], num_classes: int = 10, C: int = 16, N: int = 5,
-                 in_channels: int = 3) -> None:
-        super().__init__()
-        if len(edge_ops) != len(EDGES):
-            raise ValueError(f"an NB201 cell has {len(EDGES)} edges, got {len(edge_ops)} ops")
-        self.edge_ops = tuple(edge_ops)
+    :meth:`build_skeleton` adds ``stem``, ``cells`` (three stages of ``N`` cells from
+    ``make_cell(channels)``, a stride-2 :class:`ResNetBasicblock` between stages), ``lastact``,
+    ``global_pooling`` and ``classifier``; :meth:`forward_skeleton` runs them. A subclass's
+    ``__init__`` calls ``build_skeleton`` (no ``__init__`` here, so it mixes with other
+    ``nn.Module`` bases); the attribute names fix the ``state_dict`` keys.
+    """
+
+    def build_skeleton(self, make_cell: Callable[[int], nn.Module], *, num_classes: int, C: int,
+                       N: int, in_channels: int) -> None:
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, C, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(C)
         )
@@ -127,19 +130,38 @@ class TinyNetwork(nn.Module):
             if reduction:
                 cells.append(ResNetBasicblock(c_prev, c_cur, 2))
             else:
-                cells.append(InferCell(self.edge_ops, c_cur))
+                cells.append(make_cell(c_cur))
             c_prev = c_cur
         self.cells = nn.ModuleList(cells)
         self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=True))
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_skeleton(self, x: torch.Tensor,
+                         run_cell: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None
+                         ) -> torch.Tensor:
+        """Logits of ``x``; ``run_cell(cell, feature)`` runs each cell (default ``cell(feature)``)."""
         feature = self.stem(x)
         for cell in self.cells:
-            feature = cell(feature)
+            feature = cell(feature) if run_cell is None else run_cell(cell, feature)
         out = self.global_pooling(self.lastact(feature))
         return self.classifier(out.flatten(1))
+
+
+class TinyNetwork(TinySkeleton):
+    """NB201's evaluation network; ``forward`` returns logits only."""
+
+    def __init__(self, edge_ops: Sequence[str], num_classes: int = 10, C: int = 16, N: int = 5,
+                 in_channels: int = 3) -> None:
+        super().__init__()
+        if len(edge_ops) != len(EDGES):
+            raise ValueError(f"an NB201 cell has {len(EDGES)} edges, got {len(edge_ops)} ops")
+        self.edge_ops = tuple(edge_ops)
+        self.build_skeleton(lambda channels: InferCell(self.edge_ops, channels),
+                            num_classes=num_classes, C=C, N=N, in_channels=in_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_skeleton(x)
 
 
 def parse_arch_str(text: str) -> tuple[str, ...]:
