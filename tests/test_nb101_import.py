@@ -193,3 +193,26 @@ def test_import_speed_on_20000_records(home, tmp_path):
     assert data["records"] == 20_000
     print(f"\nread {data['records']} records ({len(data['specs'])} graphs) in {seconds:.2f} s: "
           f"{data['records'] / seconds:,.0f} records/s")
+
+
+def test_import_without_from_returns_to_the_subset_as_for_nb201(home, tmp_path, capsys):
+    """One rule for every family: `nasbench import NAME` (no --from) restores the built-in table,
+    `nasbench list` marks an official import; NB-101 keeps its import apart, so it is removed."""
+    from nasbench.official import import_official, official_import_path
+    from reproduce.cli import main
+
+    path, _ = _official_like_file(tmp_path / "tiny_only108.tfrecord")
+    import_official("nb101/cifar10", path)
+    assert official_import_path("nb101/cifar10") == home / "imported" / "nb101__cifar10.h5"
+    assert main(["list"]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("nb101/cifar10")][0]
+    assert "OFFICIAL FILE" in line
+    assert main(["import", "nb101/cifar10"]) == 0
+    out = capsys.readouterr().out
+    assert "removed the table imported from an official file" in out and "--from FILE" in out
+    assert official_import_path("nb101/cifar10") is None
+    assert not list((home / "imported").glob("nb101__cifar10*"))
+    from nasbench.spaces import get_space
+
+    get_space.cache_clear()
+    assert nasbench.load("nb101/cifar10").table.n_archs == 321

@@ -8,6 +8,14 @@ on the user's own file, never on the query path.
 
 Each family registers ``family -> (module, function)``; the function has the signature
 ``(name: str, source: Path, progress) -> Path`` and returns the written table's path.
+
+One rule for every family, whatever the importer writes: :func:`official_import_path` says
+whether (and where) a benchmark has a table imported from an official file; ``nasbench import
+NAME --from FILE`` makes one, ``nasbench import NAME`` (no ``--from``) returns to the built-in
+table (:func:`forget_official_import`), and ``nasbench import all`` keeps an imported table. The
+imported NB201 / NATS table IS the cached table (recipe ``official-import``, never rebuilt);
+NB-101's is kept apart under ``NASBENCH_HOME/imported/`` because its space is read from the
+table (every rebuild of ``nb101/cifar10`` materialises it, :mod:`nasbench.recipes.nb101`).
 """
 from __future__ import annotations
 
@@ -39,6 +47,40 @@ def target_info(name: str, space: str, names: list[str], what: str):
     if info is None or info.space != space:
         raise UnknownBenchmarkError(f"'{name}' is not a {space} benchmark; {what} imports into {one_of(names)}")
     return info
+
+
+def official_import_path(name: str) -> Path | None:
+    """The file of ``name``'s table imported from an official file, or None when it has none."""
+    from nasbench.benchmark import OFFICIAL_IMPORT_RECIPE, table_path
+    from nasbench.catalog import get_info
+    from nasbench.errors import NasbenchError
+    from nasbench.table import Table
+
+    if name.split("/", 1)[0] == "nb101":
+        from nasbench.recipes.nb101 import imported_table_path
+
+        path = imported_table_path(get_info(name))
+        return path if path.exists() else None
+    path = table_path(name)
+    if not path.exists():
+        return None
+    try:
+        with Table(path) as table:
+            return path if table.recipe == OFFICIAL_IMPORT_RECIPE else None
+    except NasbenchError:
+        return None
+
+
+def forget_official_import(name: str) -> Path | None:
+    """Remove ``name``'s imported table (and the NB-101 graph caches beside it) so that the next
+    build makes the built-in one; returns the removed file (None: there was none)."""
+    path = official_import_path(name)
+    if path is None:
+        return None
+    for cache in path.parent.glob(f"{path.stem}.graphs-*.npz"):
+        cache.unlink()
+    path.unlink()
+    return path
 
 
 def official_families() -> list[str]:

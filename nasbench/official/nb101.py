@@ -19,7 +19,8 @@ Where the table lives: ``NASBENCH_HOME/imported/nb101__cifar10.h5`` (plus its de
 cache); the importer then refreshes the cached table ``NASBENCH_HOME/nb101__cifar10.h5`` from
 it (a hard link or a copy), so ``nasbench.load("nb101/cifar10")`` uses it from then on, and
 every rebuild of the benchmark prefers it over the ``data/`` subset (see
-:mod:`nasbench.recipes.nb101`). Delete the imported file to go back to the subset. The table's
+:mod:`nasbench.recipes.nb101`). ``nasbench import nb101/cifar10`` (no ``--from``) removes it and
+goes back to the subset (:func:`nasbench.official.forget_official_import`). The table's
 ``sources`` name the file and its sha256; ``nasbench info`` lists no missing source for it
 (the subset table lists the official file as not included).
 """

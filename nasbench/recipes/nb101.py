@@ -96,7 +96,7 @@ def _materialise(imported: Path, info: BenchmarkInfo, out: Path) -> Path:
         raise TableIntegrityError(
             f"the imported table {imported} holds '{name}' written by recipe version {version}; "
             f"this harness needs '{info.name}' version {info.recipe_version}: re-run `nasbench import "
-            f"{info.name} --from nasbench_only108.tfrecord`, or delete {imported} to use the data/ subset"
+            f"{info.name} --from nasbench_only108.tfrecord`, or `nasbench import {info.name}` to go back to the data/ subset"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.link.tmp")

@@ -36,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         built = nasbench.table_path(name).exists() or (info.recipe.startswith("surrogate:")
                                                         and importlib.util.find_spec("onnxruntime") is not None)
         source = info.source if built or not info.needs_official_file else f"needs the official file: {info.requires}"
-        if built and info.space == "nb201" and _official_import(name):
+        if built and _official_import(name):
             source = "OFFICIAL FILE imported with `nasbench import --from` (see `nasbench info`)"
         rows.append({"name": name, "built": built, "space": info.space, "source": source})
     for name in nasbench.user_table_names():
@@ -58,15 +58,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _official_import(name: str) -> bool:
-    """True when the cached table of ``name`` was imported from an official file."""
-    path = nasbench.table_path(name)
-    if not path.exists():
-        return False
-    try:
-        with nasbench.Table(path) as table:
-            return table.recipe == "official-import"
-    except nasbench.NasbenchError:
-        return False
+    """True when ``name`` has a table imported from an official file (:mod:`nasbench.official`)."""
+    from nasbench.official import official_import_path
+
+    return official_import_path(name) is not None
 
 
 def _surrogate_best(bench: Benchmark) -> dict:
@@ -259,6 +254,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                    if _official_import(name) else "needs an official file: " + nasbench.get_info(name).requires)
             print(f"{name}: skipped ({why})", flush=True)
         names = [n for n in names if n not in skipped]
+    if args.name != "all":  # one name: the built-in table, also where an official file was imported
+        from nasbench.official import forget_official_import
+
+        removed = forget_official_import(args.name)
+        if removed is not None:
+            print(f"{args.name}: removed the table imported from an official file ({removed}); "
+                  f"`nasbench import {args.name} --from FILE` imports it again", flush=True)
     with stage_progress(len(names), "import", args.quiet, unit="tables") as progress:
         for name in names:
             path = nasbench.build_table(name)
