@@ -35,6 +35,11 @@ def build_oneshot_specs(args: argparse.Namespace) -> list:
     if not benchmarks or not methods:
         raise NasbenchError("give at least one --benchmark and one --method (comma-separated for several)")
     for name in benchmarks:
+        if name.startswith("user:"):
+            raise NasbenchError(
+                f"one-shot search needs a table of its whole space (the derived architecture can be any of it) and "
+                f"user tables hold the architectures someone trained; use nbgraph/<dataset> or nb201/cifar10, got "
+                f"--benchmark '{name}' (`nasbench validate DIR` trains a one-shot result live instead)")
         check_name(name)
         space = name.split("/", 1)[0]
         if space not in ("nbgraph", "nb201"):

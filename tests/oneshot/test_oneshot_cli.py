@@ -69,6 +69,8 @@ def test_report_shows_oneshot_and_black_box_side_by_side(tiny_run, capsys):
     (["--benchmark", "nb101/cifar10"], "one-shot search supports nbgraph/<dataset> and nb201/cifar10"),
     (["--hp", "n_candidate=3"], "has no setting 'n_candidate'"),
     (["--epochs", "0"], "--epochs must be >= 1"),
+    (["--benchmark", "user:utcora"], "one-shot search needs a table of its whole space"),
+    (["--jobs", "0"], "--jobs must be a positive number of processes, got 0"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, args, message):
     base = {"--benchmark": "nbgraph/cora", "--method": "rsps", "--seeds": "0", "--epochs": "1"}
