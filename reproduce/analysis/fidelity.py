@@ -69,7 +69,6 @@ def analyze(bench, *, seed: int = 0) -> dict:
     v_info = table.metric("valid_acc")
     out: dict = {"final_valid": final_valid.label, "final_test": final_test.label, "fidelities": [], "seeds": [],
                  "valid_test": [], "proxies": [], "signal": data.signal(bench).label}
-    top_fid = fids[-1]
     lower = [] if v_info.fidelity_independent else [f for f in fids[:-1]]
     for f in lower:
         low = table.vector("valid_acc", f, "mean").astype(np.float64)
