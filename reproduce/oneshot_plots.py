@@ -4,7 +4,8 @@
   against the search's real wall-clock seconds, one point per seed and method (the method's
   mean as a larger marker with a +/- 1 std bar); RS / RE as the mean test accuracy of their
   incumbent over the simulated seconds (queries x the measured live training time), drawn
-  only where a baseline has finished a query. Dotted line: the table's best test accuracy.
+  only where every seed of a baseline has finished a query (open markers at its queries; one
+  query is one point). Dotted line: the table's best test accuracy.
 - ``oneshot_ranking.{png,pdf}``: per benchmark, Kendall tau of the supernet ranking per method:
   one point per seed at the last probe, mean as a bar; where the runs were probed at more than
   one epoch, a second row shows the mean over seeds against the epoch.
@@ -72,7 +73,8 @@ def plot_oneshot_accuracy(summary: dict, methods: list[str], baselines: dict[str
             full = np.all(np.isfinite(mat), axis=0)  # only where every seed has a query
             if full.any():
                 ax.step(grid[full], mat[:, full].mean(axis=0), where="post", color=st[label]["color"],
-                        linestyle=st[label]["linestyle"], linewidth=1.2, label=f"{label} (simulated s)")
+                        linestyle=st[label]["linestyle"], marker=st[label]["marker"], markersize=4,
+                        markerfacecolor="none", linewidth=1.2, label=f"{label} (simulated s)")
         if b in best_test and math.isfinite(best_test[b]):
             ax.axhline(best_test[b], color="0.4", linestyle=":", linewidth=0.8, label="table best test")
         ax.set_title(panel_title(b), fontsize=8)

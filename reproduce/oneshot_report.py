@@ -433,14 +433,14 @@ def _space(benchmark: str):
 
 
 def _footer(preset: OneShotPreset, seeds: int, specs, runs: Path) -> list[str]:
-    split, details = None, {}
+    split, details, at_once = None, {}, set()
     for s in specs:
         d = _doc(runs, s)
         if d is not None:
-            split = d["protocol"].get("search_split")
-            details = d["protocol"].get("strategy_details") or {}
-            break
-    jobs = details.get("concurrent_searches", 1)
+            split = split or d["protocol"].get("search_split")
+            details = details or d["protocol"].get("strategy_details") or {}
+            at_once.add(int((d["protocol"].get("strategy_details") or {}).get("concurrent_searches", 1)))
+    jobs = "-".join(str(n) for n in sorted(at_once)) if len(at_once) > 1 else str(min(at_once, default=1))
     probe = ("after the last epoch" if not preset.rank_every else
              f"every {preset.rank_every} epochs (the table gives the last)")
     methods = ", ".join(f"{m.label} ({_citation(m.name)})" for m in preset.methods)

@@ -71,7 +71,7 @@ NOT_RUN: dict[str, str] = {
     "nasbench reproduce nbgraph-oneshot-gpu": "needs CUDA (tests/oneshot/test_oneshot_cli.py parses it and runs "
                                               "the CPU preset)",
     "bash reproduce/perf/oneshot_gpu_check.sh": "the GPU check script (needs CUDA; a timing script)",
-    "nasbench reproduce nbgraph-oneshot": "trains 6 supernets x seeds x 2 datasets for real (about 20 CPU-minutes per "
+    "nasbench reproduce nbgraph-oneshot": "trains 6 supernets x seeds x 2 datasets for real (about 25 CPU-minutes per "
                                           "seed); tests/oneshot/test_oneshot_cli.py runs the preset on a 1-method copy",
 }
 
