@@ -170,7 +170,7 @@ def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed:
     (its recipe, ``epochs`` epochs, on ``device``: the one the one-shot searches use; 1 thread
     on CPU) and return the mean wall-clock seconds per epoch, scaled to the benchmark protocol's
     epochs = the seconds one query costs."""
-    from nasbench.live.trainer import resolve_device
+    from nasbench.live.trainer import device_name, resolve_device
 
     import nasbench
     from nasbench.live import build_model, train
@@ -194,7 +194,7 @@ def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed:
     return {"benchmark": benchmark, "archs": [bench.space.to_str(int(a)) for a in ids], "epochs_measured": int(epochs),
             "protocol_epochs": int(full.epochs), "seconds_per_epoch": per_epoch, "mean_seconds_per_epoch": s,
             "seconds_per_arch": s * full.epochs, "device": str(dev), "threads": threads,
-            "device_name": _device_name(dev), "machine": platform.platform(),
+            "device_name": device_name(dev), "machine": platform.platform(),
             "processor": platform.processor() or platform.machine()}
 
 
@@ -204,12 +204,6 @@ def _cost_device(cost: dict) -> str:
     if device.startswith("cuda"):
         return f"{cost.get('device_name') or 'GPU'}, {device}"
     return f"CPU, {cost.get('threads', 1)} thread(s)"
-
-
-def _device_name(dev) -> str:
-    import torch
-
-    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else (platform.processor() or platform.machine())
 
 
 def _live_costs(preset: OneShotPreset, out: Path, say) -> dict:

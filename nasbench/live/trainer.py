@@ -160,6 +160,15 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     raise NasbenchError(f"unknown device '{device}'; choose {one_of(['auto', 'cpu', 'cuda'])}")
 
 
+def device_name(device: torch.device) -> str:
+    """What a device is, in words, for reports: the GPU's name, else the CPU's (processor or machine)."""
+    import platform
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return platform.processor() or platform.machine()
+
+
 def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | None:
     """AMP dtype on CUDA (``True``/``'auto'``: bf16 where supported, else fp16); None on CPU."""
     if device.type != "cuda" or amp in (None, False, "off", "none"):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -87,10 +86,12 @@ def main(argv=None) -> int:
     ap.add_argument("--methods", default="darts,gdas")
     ap.add_argument("--json", help="also write the rows to this file")
     args = ap.parse_args(argv)
+    from nasbench.live.trainer import device_name
+
     dev = torch.device(args.device)
     if dev.type == "cpu":
         torch.set_num_threads(1)
-    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine()
+    name = device_name(dev)
     print(f"NB201 supernet C={args.C} N={args.N}, batch {args.batch}, {args.steps} timed steps after "
           f"{args.warmup}; {name}; torch {torch.__version__}")
     rows = []
