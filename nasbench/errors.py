@@ -5,6 +5,31 @@ subclass of :class:`NasbenchError`; the CLI prints its message on one line and e
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "InvalidArchitectureError",
+    "MissingMetricError",
+    "MissingSignalError",
+    "MissingSourceError",
+    "NasbenchError",
+    "PublishedDataError",
+    "SearchSpaceExhaustedError",
+    "SurrogateUnavailableError",
+    "SweepFailedError",
+    "TableIntegrityError",
+    "TableSourceChangedError",
+    "TestSplitAccessError",
+    "UnenumerableSpaceError",
+    "UnknownBenchmarkError",
+    "UnknownNameError",
+    "did_you_mean",
+    "one_of",
+    "suggest",
+    "unknown_name_message",
+]
+
 
 class NasbenchError(Exception):
     """Base class of every error the harness raises on purpose."""
@@ -82,9 +107,90 @@ class SurrogateUnavailableError(NasbenchError):
     """The optional package a surrogate benchmark runs on is not installed (names the extra)."""
 
 
-def one_of(values) -> str:
-    """Format allowed values for an error message: 'a', 'b' or 'c'."""
+def one_of(values: Iterable[object]) -> str:
+    """Format allowed values for an error message: ``'a', 'b' or 'c'``.
+
+    Parameters
+    ----------
+    values : iterable
+        The allowed values, in the order to list them (strings are quoted, others ``repr``).
+
+    Returns
+    -------
+    str
+        The values joined with commas and a final "or"; ``''`` for none.
+    """
     vals = [repr(v) if not isinstance(v, str) else f"'{v}'" for v in values]
     if len(vals) <= 1:
         return "".join(vals)
     return ", ".join(vals[:-1]) + " or " + vals[-1]
+
+
+def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known names closest to a misspelt ``name`` (difflib ratio >= 0.6, or same up to case).
+
+    Parameters
+    ----------
+    name : str
+        What the user typed.
+    known : iterable of str
+        The valid names.
+    n : int
+        At most this many suggestions.
+
+    Returns
+    -------
+    list of str
+        Best first; empty when nothing is close.
+    """
+    known = [str(k) for k in known]
+    folded = [k for k in known if k.casefold() == str(name).casefold() and k != name]
+    close = difflib.get_close_matches(str(name), known, n=n, cutoff=0.6)
+    return list(dict.fromkeys(folded + close))[:n]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest known names, or ``""`` when none is close.
+
+    Parameters
+    ----------
+    name : str
+        What the user typed.
+    known : iterable of str
+        The valid names.
+
+    Returns
+    -------
+    str
+        A fragment to put right after the quoted unknown name in a message.
+    """
+    hits = suggest(name, known)
+    return f" (did you mean {one_of(hits)}?)" if hits else ""
+
+
+def unknown_name_message(what: str, name: str, known: Iterable[str], hint: str = "") -> str:
+    """The one wording of every "unknown name" error: what, the name, a suggestion, the list.
+
+    Parameters
+    ----------
+    what : str
+        The kind of name, e.g. ``"strategy"`` or ``"benchmark"``.
+    name : str
+        What the user typed.
+    known : iterable of str
+        The valid names, in the order to list them.
+    hint : str
+        Appended as is (e.g. ``"; see `nasbench list`"``).
+
+    Returns
+    -------
+    str
+        ``"unknown strategy 'rae' (did you mean 're'?); known: 'bananas', ... or 'rs'<hint>"``.
+
+    Examples
+    --------
+    >>> unknown_name_message("strategy", "rea_", ["re", "rea", "rs"])
+    "unknown strategy 'rea_' (did you mean 'rea' or 're'?); known: 're', 'rea' or 'rs'"
+    """
+    known = [str(k) for k in known]
+    return f"unknown {what} '{name}'{did_you_mean(name, known)}; known: {one_of(known)}{hint}"

@@ -2,7 +2,8 @@
 
 - :class:`Evaluator` answers search-signal queries. The signal must not be a test metric
   (TestSplitAccessError), unless ``allow_test_signal=True`` is passed to reproduce a
-  published protocol that did so; the protocol record then says the run leaks test data. Each query is charged simulated seconds (training time up to the
+  published protocol that did so; the protocol record then says the run leaks test data.
+  Each query is charged simulated seconds (training time up to the
   fidelity asked, plus a fixed evaluation time), counted and kept in the history.
 - :class:`Reporter` reads final validation and test values *after the fact*, for reporting
   the incumbent; it is given to the search loop, never to a strategy.
@@ -34,21 +35,36 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.benchmark import Benchmark, is_surrogate
-from nasbench.errors import (MissingMetricError, MissingSignalError, NasbenchError, TestSplitAccessError,
-                             UnenumerableSpaceError, one_of)
+from nasbench.errors import (
+    InvalidArchitectureError,
+    MissingMetricError,
+    MissingSignalError,
+    NasbenchError,
+    TestSplitAccessError,
+    UnenumerableSpaceError,
+    one_of,
+)
 
 NOISE_MODELS = ("per-trial", "mean", "fixed:K")
 
 
 @dataclass(frozen=True)
 class Signal:
-    """The search signal: a metric at a fidelity (epochs; None = the table's highest)."""
+    """The search signal: a metric at a fidelity.
+
+    Parameters
+    ----------
+    metric : str
+        A validation metric of the table (``"valid_acc"``).
+    fidelity : float, optional
+        Training epochs; None = the table's highest fidelity.
+    """
 
     metric: str
     fidelity: float | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Signal":
+    def parse(cls, text: str) -> Signal:
         """``"valid_acc@12"`` or ``"valid_acc"``."""
         metric, _, fid = text.partition("@")
         if not metric:
@@ -56,7 +72,8 @@ class Signal:
         try:
             fidelity = float(fid) if fid else None
         except ValueError:
-            raise NasbenchError(f"bad signal fidelity '{fid}' in '{text}'; expected METRIC@EPOCHS with a number of epochs, e.g. valid_acc@12") from None
+            raise NasbenchError(f"bad signal fidelity '{fid}' in '{text}'; expected METRIC@EPOCHS with a number "
+                                "of epochs, e.g. valid_acc@12") from None
         return cls(metric, fidelity)
 
     def __str__(self) -> str:
@@ -125,7 +142,35 @@ def parse_noise(noise: str) -> tuple[str, int]:
 class Evaluator:
     """Budget-free query service for one search run (the loop enforces the budget).
 
-    ``rng`` drives the per-trial replicate draws; give each run its own generator.
+    Answers the search signal only (validation metrics), applies the noise model, charges simulated
+    time and keeps the history; test metrics are read after the fact by :class:`Reporter`.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        What is searched.
+    rng : numpy.random.Generator
+        Drives the per-trial replicate draws; give each run its own generator.
+    signal : Signal or str, optional
+        ``"metric@epochs"`` (e.g. ``"valid_acc@12"``); None = the benchmark's default signal.
+    noise : str, optional
+        ``"per-trial"`` (one measured replicate per trial, kept across its fidelities), ``"mean"``
+        or ``"fixed:K"``; None = the benchmark's default.
+    eval_time : float
+        Simulated seconds added to every query (evaluation after training).
+    default_cost : float
+        Simulated seconds charged per query on a table without training time.
+    allow_test_signal : bool
+        Permit a test-split metric as signal (reproducing a protocol that did; recorded as a leak).
+
+    Raises
+    ------
+    TestSplitAccessError
+        ``signal`` is a test metric and ``allow_test_signal`` is False.
+    MissingSignalError
+        The signal has no measured value for any architecture.
+    NasbenchError
+        An unknown noise model, or ``fixed:K`` beyond the measured replicates.
     """
 
     def __init__(
@@ -244,8 +289,8 @@ class Evaluator:
         if fidelity is None:
             fidelity = self.signal.fidelity
         f = 0 if self._fidelity_independent else table.fidelity_index(fidelity)
-        if not 0 <= arch < table.n_archs:
-            self.benchmark.space.check_id(arch)
+        if type(arch) is not int or not 0 <= arch < table.n_archs:  # hot path: one type test
+            arch = self._checked_arch(arch)
         fresh_run = self.fidelity_ladder == "independent"
         if self._surrogate:
             value, replicate = self._predict(arch, fidelity)[0], (0 if self._noise_kind == "fixed" else -1)
@@ -265,6 +310,17 @@ class Evaluator:
         self.total_cost += charged
         self.history.append((arch, float(fidelity), value, charged, replicate))
         return EvalResult(value, charged, float(fidelity), replicate)
+
+    def _checked_arch(self, arch) -> int:
+        """``arch`` as an int id of the space: numpy integers are accepted; bools, floats,
+        strings, None and ids outside the space are an InvalidArchitectureError."""
+        if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
+            return self.benchmark.space.check_id(int(arch))
+        raise InvalidArchitectureError(
+            f"Evaluator.evaluate takes an architecture id, an integer in 0 .. {self.benchmark.space.size - 1} "
+            f"of space '{self.benchmark.space.name}'; got {type(arch).__name__} {str(arch)[:60]!r} (a string: "
+            f"benchmark.arch_id(string) gives its id)"
+        )
 
     def _pick(self, reps: np.ndarray, trial_id: int | None) -> tuple[float, int]:
         kind = self._noise_kind
@@ -326,10 +382,21 @@ def table_source(benchmark) -> str:
 class Reporter:
     """Reads final validation and test values after the fact (never given to a strategy).
 
-    ``final`` = the table's highest fidelity, mean over replicates. Regret is measured against
-    the table's best final validation value and best final test value among the architectures
-    ``feasible`` allows (a boolean mask; all when None): under a hardware constraint the
-    reference is the best architecture that meets the limit, not the unconstrained optimum.
+    ``final`` = the table's highest fidelity, mean over replicates. Regret is measured against the
+    table's best final validation value and best final test value among the architectures
+    ``feasible`` allows: under a hardware constraint the reference is the best architecture that
+    meets the limit, not the unconstrained optimum.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark searched.
+    valid_metric : str
+        Validation metric of the final values (same unit as the table, e.g. % accuracy).
+    test_metric : str
+        Test metric of the final values.
+    feasible : numpy.ndarray of bool, optional
+        Mask over architecture ids of the admissible ones; None = all.
     """
 
     def __init__(self, benchmark: Benchmark, valid_metric: str = "valid_acc", test_metric: str = "test_acc",

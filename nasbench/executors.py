@@ -60,6 +60,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -256,8 +258,45 @@ def _check_spawnable_main() -> None:
 _THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def _init_worker() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle; one compute thread per process."""
+#: how often a worker checks that its parent is alive (seconds)
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int, use_pdeathsig: bool) -> None:
+    """Make this worker exit when the parent process dies (kill -9 included), so no worker
+    and no resource tracker is left behind reparented to init.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to kill this process when the
+    thread that started it exits (used only when the pool was started from the parent's main
+    thread, which lives as long as the process). Everywhere: a daemon thread polls
+    ``os.getppid()`` every :data:`PARENT_POLL_S` seconds and exits the process when the parent
+    changed (it was reparented: the parent is gone).
+    """
+    if use_pdeathsig and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no libc prctl: the polling thread below suffices
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the line above ran
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="nasbench-parent-watchdog", daemon=True).start()
+
+
+def _init_worker(parent_pid: int | None = None, use_pdeathsig: bool = False) -> None:
+    """Worker initializer: exit with the parent; Ctrl-C is the parent's to handle; one compute
+    thread per process."""
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid, use_pdeathsig)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in _THREAD_ENV:
         os.environ[name] = "1"
@@ -279,7 +318,9 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
 
 def _local(chunks: list[list[tuple[int, Callable, Any]]], workers: int) -> Iterator[JobResult]:
     ctx = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=ctx, initializer=_init_worker)
+    main_thread = threading.current_thread() is threading.main_thread()
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=ctx, initializer=_init_worker,
+                                  initargs=(os.getpid(), main_thread))
     try:
         futures = {pool.submit(run_chunk, chunk): chunk for chunk in chunks}
         for future in cf.as_completed(futures):

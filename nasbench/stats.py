@@ -18,7 +18,18 @@ def _finite_pairs(a, b) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def spearman(a, b) -> float:
-    """Spearman's rho (average ranks for ties; ``scipy.stats.spearmanr``), NaN when undefined."""
+    """Spearman's rank correlation of two samples (average ranks for ties; ``scipy.stats.spearmanr``).
+
+    Parameters
+    ----------
+    a, b : array-like of float
+        Paired values.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; NaN when undefined (fewer than 2 pairs, or a constant sample).
+    """
     from scipy.stats import spearmanr
 
     pairs = _finite_pairs(a, b)
@@ -26,7 +37,18 @@ def spearman(a, b) -> float:
 
 
 def kendall(a, b) -> float:
-    """Kendall's tau-b (``scipy.stats.kendalltau``), NaN when undefined."""
+    """Kendall's tau-b of two samples (``scipy.stats.kendalltau``).
+
+    Parameters
+    ----------
+    a, b : array-like of float
+        Paired values.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; NaN when undefined (fewer than 2 pairs, or a constant sample).
+    """
     from scipy.stats import kendalltau
 
     pairs = _finite_pairs(a, b)

@@ -28,12 +28,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from nasbench.errors import InvalidArchitectureError, MissingMetricError, TableIntegrityError, one_of
+from nasbench.errors import InvalidArchitectureError, MissingMetricError, TableIntegrityError, did_you_mean, one_of
 
 SCHEMA_VERSION = 1
 #: bytes reserved at the start of the file (HDF5 user block) for the whole-file checksum
 USERBLOCK_SIZE = 512
-_MAGIC = b"NASBENCH-TABLE sha256:"
+#: the bytes a sealed table's user block starts with; the 64 hex digits of the seal follow
+USERBLOCK_MAGIC = b"NASBENCH-TABLE sha256:"
 SPLITS = ("valid", "test", "train", "cost", "hardware", "size", "proxy")
 
 
@@ -66,7 +67,7 @@ def array_sha256(array: np.ndarray) -> str:
 
 def userblock_for(hexdigest: str) -> bytes:
     """The user block that seals a table: magic, sha256 of every byte after the block."""
-    block = _MAGIC + hexdigest.encode() + b"\n"
+    block = USERBLOCK_MAGIC + hexdigest.encode() + b"\n"
     return block + b"\0" * (USERBLOCK_SIZE - len(block))
 
 
@@ -80,18 +81,57 @@ def rebuild_advice(name: str) -> str:
     return f"delete it and rebuild with `nasbench import {name}`"
 
 
+def _seal_of(block: bytes) -> str | None:
+    if len(block) < USERBLOCK_SIZE or not block.startswith(USERBLOCK_MAGIC):
+        return None
+    return block[len(USERBLOCK_MAGIC) : len(USERBLOCK_MAGIC) + 64].decode("ascii", errors="replace")
+
+
+def read_seal(path: str | Path) -> str | None:
+    """The whole-file sha256 that a sealed table's user block records.
+
+    Reads only the first ``USERBLOCK_SIZE`` bytes; checks nothing (:func:`verify_file` does).
+
+    Parameters
+    ----------
+    path : str or Path
+        A table file.
+
+    Returns
+    -------
+    str or None
+        64 lowercase hex digits, or None when the file cannot be read or is not a sealed table.
+    """
+    try:
+        with open(path, "rb") as fh:
+            return _seal_of(fh.read(USERBLOCK_SIZE))
+    except OSError:
+        return None
+
+
 def verify_file(path: Path, name: str = "NAME") -> None:
     """Check the whole-file sha256 in the user block before HDF5 parses anything.
 
     HDF5 can loop forever or crash on corrupt metadata, so corrupt bytes never reach it.
+
+    Parameters
+    ----------
+    path : Path
+        The table file.
+    name : str
+        Benchmark name, used only in the advice of the error message.
+
+    Raises
+    ------
+    TableIntegrityError
+        The file has no seal, or its bytes after the user block do not hash to the seal.
     """
     with open(path, "rb") as fh:
-        block = fh.read(USERBLOCK_SIZE)
-        if len(block) < USERBLOCK_SIZE or not block.startswith(_MAGIC):
+        expected = _seal_of(fh.read(USERBLOCK_SIZE))
+        if expected is None:
             raise TableIntegrityError(
                 f"{path} is not a sealed nasbench table (missing or corrupt header); {rebuild_advice(name)}"
             )
-        expected = block[len(_MAGIC) : len(_MAGIC) + 64].decode("ascii", errors="replace")
         digest = hashlib.sha256()
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
@@ -128,8 +168,18 @@ def header_sha256(root_attrs: dict, metric_attrs: dict[str, dict], metric_shapes
 class Table:
     """One benchmark task (space x dataset) backed by an HDF5 file, opened read-only.
 
-    ``query`` is vectorised over architecture ids and returns float32 values in the
-    metric's unit (see ``metric(name).unit``).
+    ``query`` is vectorised over architecture ids and returns float32 values in the metric's unit
+    (see ``metric(name).unit``); NaN = not measured. Opening checks the whole-file seal first.
+
+    Parameters
+    ----------
+    path : str or Path
+        A sealed table file (:func:`nasbench.table_path`).
+
+    Raises
+    ------
+    TableIntegrityError
+        The file is not a sealed table, is truncated, or fails a checksum.
     """
 
     def __init__(self, path: str | Path):
@@ -174,6 +224,9 @@ class Table:
         self.notes: str = _decode(attrs.get("notes", ""))
         self.recipe: str = _decode(attrs["recipe"])
         self.recipe_version: int = int(attrs["recipe_version"])
+        #: sha256 of the rows' architecture strings joined by newlines (the header checksum covers
+        #: it): derived files (the NB201 order cache) are tied to the table through it
+        self.archs_sha256: str = _decode(attrs.get("archs_sha256", ""))
         self.sources: list[dict] = json.loads(_decode(attrs["sources"]))
         self.missing_optional: list[dict] = json.loads(_decode(attrs.get("missing_optional", "[]")))
         #: how the fidelities relate: "continuable" (points on one training run's curve: a run can
@@ -237,7 +290,8 @@ class Table:
             ]
             hint = f"; it comes from {' and '.join(hints)}" if hints else ""
             raise MissingMetricError(
-                f"table '{self.name}' has no metric '{name}'; it has {one_of(self.metric_names)}{hint}"
+                f"table '{self.name}' has no metric '{name}'{did_you_mean(name, self.metric_names)}; "
+                f"it has {one_of(self.metric_names)}{hint}"
             ) from None
 
     def fidelity_index(self, fidelity: float | None) -> int:
@@ -374,7 +428,7 @@ class Table:
             except Exception:  # closing a half-opened corrupt file must not mask the real error
                 pass
 
-    def __enter__(self) -> "Table":
+    def __enter__(self) -> Table:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -10,7 +10,15 @@ import h5py
 import numpy as np
 
 from nasbench.atomic import atomic_path
-from nasbench.table import FIDELITY_LADDERS, SCHEMA_VERSION, SPLITS, USERBLOCK_SIZE, array_sha256, header_sha256, userblock_for
+from nasbench.table import (
+    FIDELITY_LADDERS,
+    SCHEMA_VERSION,
+    SPLITS,
+    USERBLOCK_SIZE,
+    array_sha256,
+    header_sha256,
+    userblock_for,
+)
 
 
 @dataclass
@@ -43,7 +51,7 @@ class SourceRecord:
     path: str = ""
 
     @classmethod
-    def of_file(cls, path: str | Path, name: str, origin: str, license: str) -> "SourceRecord":
+    def of_file(cls, path: str | Path, name: str, origin: str, license: str) -> SourceRecord:
         """Record ``path`` with its sha256."""
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return cls(name=name, origin=origin, license=license, sha256=digest, path=Path(path).name)
@@ -69,8 +77,17 @@ class TableSpec:
     fidelity_ladder: str = "continuable"
 
 
-def _seal(path: Path) -> None:
-    """Write the whole-file checksum into the HDF5 user block (the file's first bytes)."""
+def seal(path: Path) -> None:
+    """Write the whole-file checksum into the HDF5 user block (the file's first bytes).
+
+    :func:`write_table` seals every table it writes; call this only after changing a written
+    file's bytes on purpose (tests of the per-metric checksums do).
+
+    Parameters
+    ----------
+    path : Path
+        A table file with a ``USERBLOCK_SIZE`` user block.
+    """
     digest = hashlib.sha256()
     with open(path, "rb+") as fh:
         fh.seek(USERBLOCK_SIZE)
@@ -134,5 +151,5 @@ def write_table(spec: TableSpec, path: str | Path) -> Path:
                 {name: dict(d.attrs) for name, d in group.items()},
                 {name: d.shape for name, d in group.items()},
             )
-        _seal(tmp)
+        seal(tmp)
     return path

@@ -129,6 +129,28 @@ class Predictor(RegressorMixin, BaseEstimator):
 
     # ----- the contract ----------------------------------------------------------------------
     def fit(self, X, y):
+        """Fit the model to architectures and their measured values.
+
+        Targets are standardised internally (mean 0, std 1) and predictions are mapped back, so any
+        unit works; fitting runs with BLAS limited to one thread (:func:`single_thread`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Encoded architectures (:class:`~predictors.encodings.ArchEncoder`), finite values.
+        y : array-like of shape (n_samples,)
+            Their measured values (e.g. validation accuracy in %), finite: drop failed trials first.
+
+        Returns
+        -------
+        Predictor
+            ``self``, fitted.
+
+        Raises
+        ------
+        PredictorError
+            ``X`` or ``y`` has the wrong shape, too few samples, or a NaN / infinite value.
+        """
         X = self._check_X(X, fitting=True)
         y = self._check_y(y, len(X))
         self.n_features_in_ = X.shape[1]
@@ -140,11 +162,49 @@ class Predictor(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        """Predicted values of encoded architectures.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Encoded as for :meth:`fit` (the same number of features).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Predictions in the unit of the ``y`` given to :meth:`fit`.
+
+        Raises
+        ------
+        PredictorNotFittedError
+            :meth:`fit` has not been called.
+        PredictorError
+            ``X`` has another number of features than at fit time, or non-finite values.
+        """
         X = self._check_X(X, fitting=False)
         with single_thread():
             return self._predict(X) * self.y_scale_ + self.y_mean_
 
     def predict_std(self, X) -> np.ndarray:
+        """Predictive standard deviation of encoded architectures (models with ``has_std``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Encoded as for :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Standard deviations in the unit of the ``y`` given to :meth:`fit`.
+
+        Raises
+        ------
+        PredictorError
+            The model gives no uncertainty (``has_std`` is False), or ``X`` is malformed.
+        PredictorNotFittedError
+            :meth:`fit` has not been called.
+        """
         if not self.has_std:
             raise PredictorError(f"{type(self).__name__} gives no uncertainty (predict_std)")
         X = self._check_X(X, fitting=False)

@@ -25,19 +25,43 @@ import numpy as np
 
 from nasbench.errors import UnknownNameError, one_of
 from nasbench.spaces import SearchSpace
-
 from predictors.base import PredictorError
 
 EXTRA_KINDS = ("decisions", "graph")
 
 
 def encoding_kinds(space: SearchSpace) -> tuple[str, ...]:
-    """Every kind :class:`ArchEncoder` accepts for ``space``."""
+    """Every encoding :class:`ArchEncoder` accepts for a space.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The search space.
+
+    Returns
+    -------
+    tuple of str
+        The space's own encodings (``onehot``, ``path``, ``categorical``, ``graph``...) and the
+        generic ones every space has.
+    """
     return tuple(space.encodings) + EXTRA_KINDS
 
 
 def default_encoding(space: SearchSpace, preferred: tuple[str, ...] = ("onehot",)) -> str:
-    """The first of ``preferred`` the space offers, else ``decisions``."""
+    """The encoding a predictor uses on a space: the first preferred one the space offers.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The search space.
+    preferred : tuple of str
+        Encodings in order of preference (a predictor's ``PredictorSpec.encodings``).
+
+    Returns
+    -------
+    str
+        The first of ``preferred`` in :func:`encoding_kinds`, else ``"decisions"``.
+    """
     for kind in preferred:
         if kind in encoding_kinds(space):
             return kind
@@ -45,7 +69,25 @@ def default_encoding(space: SearchSpace, preferred: tuple[str, ...] = ("onehot",
 
 
 class ArchEncoder:
-    """Encode architecture ids of ``space`` as features (``fit`` no-op, ``transform``)."""
+    """Encode architecture ids of ``space`` as features (scikit-learn transformer).
+
+    ``fit`` is a no-op; ``transform(ids)`` returns a float32 matrix ``[n, d]``.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space the ids belong to.
+    kind : str
+        An encoding of :func:`encoding_kinds` (``"onehot"``, ``"path"``, ``"categorical"``...).
+    truncate : int, optional
+        Keep the first ``truncate`` features (for ``path``: the shortest paths, as BANANAS's
+        truncated path encoding); None keeps all.
+
+    Raises
+    ------
+    UnknownNameError
+        ``kind`` is not an encoding of ``space`` (raised on first use).
+    """
 
     def __init__(self, space: SearchSpace, kind: str = "onehot", truncate: int | None = None):
         self.space = space
@@ -66,7 +108,7 @@ class ArchEncoder:
         if self.truncate is not None and self.kind == "graph":
             raise PredictorError("truncate does not apply to the graph encoding")
 
-    def fit(self, ids=None, y=None) -> "ArchEncoder":
+    def fit(self, ids=None, y=None) -> ArchEncoder:
         self._check()
         return self
 

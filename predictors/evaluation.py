@@ -29,6 +29,12 @@ COLUMNS = ("benchmark", "metric", "fidelity", "predictor", "encoding", "trial", 
            "spearman", "kendall", "fit_time", "predict_time")
 
 
+def _trial_job(arg: tuple) -> list[dict]:
+    """One trial in a worker process (the one process pool: :mod:`nasbench.executors`)."""
+    bench_name, names, trial, kw = arg
+    return evaluate_predictors(bench_name, names, only_trials=[trial], **kw)
+
+
 def evaluate_predictors(
     benchmark,
     predictors: Sequence[str],
@@ -57,21 +63,21 @@ def evaluate_predictors(
     for name in predictors:
         check_available(name)  # a missing extra is one typed error before any work
     if jobs > 1 and only_trials is None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from nasbench.errors import NasbenchError
+        from nasbench.executors import Job, execute
 
         bench_name = benchmark if isinstance(benchmark, str) else benchmark.name
         kw = dict(train_sizes=train_sizes, n_test=n_test, trials=trials, encoding=encoding, metric=metric,
                   fidelity=fidelity, seed=seed, params=params)
-        rows = []
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(evaluate_predictors, bench_name, list(predictors), only_trials=[t], **kw)
-                       for t in range(trials)]
-            for i, f in enumerate(futures):
-                rows.extend(f.result())
-                if progress:
-                    progress(i + 1, trials)
-        return rows
+        per_trial: dict[int, list[dict]] = {}
+        for res in execute([Job(_trial_job, (bench_name, list(predictors), t, kw)) for t in range(trials)], "local",
+                           workers=jobs, chunksize=1):
+            if not res.ok:
+                raise NasbenchError(f"trial {res.index} of the predictor evaluation failed: {res.error}")
+            per_trial[res.index] = res.value
+            if progress:
+                progress(len(per_trial), trials)
+        return [row for t in range(trials) for row in per_trial[t]]
 
     bench = nasbench.load(benchmark) if isinstance(benchmark, str) else benchmark
     if fidelity is None:
@@ -135,7 +141,7 @@ def _fits(spec, encoding: str) -> bool:
     return spec.encodings != ("graph",) and encoding != "graph"
 
 
-def summarize(frame):
+def summarise(frame):
     """Mean Spearman/Kendall and a 95% confidence band of the mean Spearman per (predictor, train size).
 
     The band is the Student-t interval of the mean over trials, clipped to [-1, 1] (the range of a

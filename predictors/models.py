@@ -5,7 +5,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import minimize
 
-from predictors.base import Predictor, int_seed
+from predictors.base import Predictor, PredictorError, int_seed
 
 
 class RidgePredictor(Predictor):
@@ -144,6 +144,8 @@ class GPPredictor(Predictor):
             res = minimize(self._nll, x0, args=(D, z), jac=True, method="L-BFGS-B", bounds=bounds)
             if best is None or res.fun < best.fun:
                 best = res
+        if best is None:
+            raise PredictorError("GP hyperparameter fit had no starting point")  # starts is never empty
         s2, ell, noise = np.exp(best.x)
         self.kernel_params_ = {"s2": float(s2), "lengthscale": float(ell), "noise": float(noise)}
         K = s2 * np.exp(-D / ell) + (noise + 1e-8) * np.eye(len(z))

@@ -12,27 +12,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch  # noqa: F401  (imported here so Predictor.fit's single_thread() sees it)
+import torch  # at import time, so that Predictor.fit's single_thread() sees torch loaded
 
 from predictors.base import Predictor, PredictorError, seed_sequence
 from predictors.encodings import unflatten_graph
 
 
-def _torch():
-    import torch
-
-    return torch
-
-
 def _generator(random_state):
-    torch = _torch()
     g = torch.Generator()
     g.manual_seed(int(seed_sequence(random_state).generate_state(1, np.uint64)[0] & 0x7FFF_FFFF_FFFF_FFFF))
     return g
 
 
 def _uniform(shape, bound, g):
-    torch = _torch()
     return (torch.rand(shape, generator=g, dtype=torch.float32) * 2 - 1) * bound
 
 
@@ -40,7 +32,6 @@ class _EnsembleMLP:
     """``members`` MLPs with ``layers`` hidden layers of ``width`` ReLU units, batched."""
 
     def __init__(self, members, n_in, layers, width, init, g):
-        torch = _torch()
         dims = [n_in] + [width] * layers + [1]
         self.params = []
         for a, b in zip(dims[:-1], dims[1:]):
@@ -53,7 +44,6 @@ class _EnsembleMLP:
             self.params += [_uniform((members, a, b), bound, g).requires_grad_(), bias.requires_grad_()]
 
     def __call__(self, x):  # x [members, batch, n_in] -> [members, batch]
-        torch = _torch()
         n = len(self.params) // 2
         for i in range(n):
             x = torch.baddbmm(self.params[2 * i + 1], x, self.params[2 * i])
@@ -82,7 +72,6 @@ class MLPEnsemblePredictor(Predictor):
         self.random_state = random_state
 
     def _fit(self, X, z):
-        torch = _torch()
         if self.loss not in ("mse", "mae"):
             raise PredictorError(f"loss must be 'mse' or 'mae', got {self.loss!r}")
         g = _generator(self.random_state)
@@ -109,7 +98,6 @@ class MLPEnsemblePredictor(Predictor):
             p.requires_grad_(False)
 
     def _members(self, X):
-        torch = _torch()
         with torch.no_grad():
             Xt = torch.as_tensor(X, dtype=torch.float32)
             return self.net_(Xt.unsqueeze(0).expand(int(self.n_members), -1, -1)).double().numpy()
@@ -166,7 +154,6 @@ class GCNPredictor(Predictor):
 
     @staticmethod
     def _prep(X):
-        torch = _torch()
         adj, feats = unflatten_graph(X)
         A = torch.as_tensor(adj, dtype=torch.float32)
         deg_f = A.sum(1, keepdim=True).clamp(min=1)  # in-degree per target node
@@ -176,7 +163,6 @@ class GCNPredictor(Predictor):
         return Af.contiguous(), Ab.contiguous(), torch.as_tensor(feats, dtype=torch.float32)
 
     def _forward(self, Af, Ab, H):
-        torch = _torch()
         p = self.params_
         for i in range(int(self.layers)):
             Wf, Wb, Ws, b = p[4 * i : 4 * i + 4]
@@ -184,7 +170,6 @@ class GCNPredictor(Predictor):
         return (H.mean(1) @ p[-2] + p[-1])[:, 0]
 
     def _fit(self, X, z):
-        torch = _torch()
         g = _generator(self.random_state)
         Af, Ab, F = self._prep(X)
         dims = [F.shape[2]] + [int(self.hidden)] * int(self.layers)
@@ -212,6 +197,5 @@ class GCNPredictor(Predictor):
             q.requires_grad_(False)
 
     def _predict(self, X):
-        torch = _torch()
         with torch.no_grad():
             return self._forward(*self._prep(X)).double().numpy()

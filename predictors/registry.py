@@ -5,8 +5,8 @@ import importlib
 import importlib.util
 from dataclasses import dataclass, field
 
-from nasbench.errors import UnknownNameError, one_of
-
+from nasbench.errors import UnknownNameError, one_of, unknown_name_message
+from nasbench.name_table import import_target
 from predictors.base import Predictor, PredictorError
 
 
@@ -65,16 +65,40 @@ BUILTINS = [
 
 
 def predictor_names() -> list[str]:
+    """Registered predictor names.
+
+    Returns
+    -------
+    list of str
+        Sorted, including those whose optional extra (torch) is not installed.
+    """
     _ensure()
     return sorted(_REGISTRY)
 
 
 def get_spec(name: str) -> PredictorSpec:
+    """The registry entry of a predictor.
+
+    Parameters
+    ----------
+    name : str
+        A registered name (:func:`predictor_names`).
+
+    Returns
+    -------
+    PredictorSpec
+        Its factory, encodings, cited defaults and whether it gives an uncertainty.
+
+    Raises
+    ------
+    UnknownNameError
+        No such predictor (the message suggests close names).
+    """
     _ensure()
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownNameError(f"unknown predictor '{name}'; known: {one_of(predictor_names())}") from None
+        raise UnknownNameError(unknown_name_message("predictor", name, predictor_names())) from None
 
 
 def check_available(name: str) -> PredictorSpec:
@@ -89,12 +113,53 @@ def check_available(name: str) -> PredictorSpec:
 
 
 def predictor_class(name: str) -> type[Predictor]:
-    module, cls = check_available(name).factory.split(":")
-    return getattr(importlib.import_module(module), cls)
+    """The class registered as ``name`` (imports its module).
+
+    Parameters
+    ----------
+    name : str
+        A registered predictor name (:func:`predictor_names`).
+
+    Returns
+    -------
+    type
+        The :class:`~predictors.base.Predictor` subclass.
+
+    Raises
+    ------
+    UnknownNameError
+        No such predictor (the message suggests close names).
+    PredictorError
+        Its optional extra (torch) is not installed.
+    """
+    return import_target(check_available(name).factory)
 
 
 def make_predictor(name: str, random_state=None, **params) -> Predictor:
-    """Build predictor ``name`` with its defaults overridden by ``params``."""
+    """Build a registered predictor with its cited defaults, overridden by ``params``.
+
+    Parameters
+    ----------
+    name : str
+        A registered name (:func:`predictor_names`): ``ridge``, ``rf``, ``gbt``, ``gp``,
+        ``mlp-ensemble``, ``bananas-ensemble``, ``gcn``.
+    random_state : int or numpy.random.SeedSequence, optional
+        Seed of every random choice of the model (scikit-learn convention).
+    **params
+        Constructor parameters to override (``get_spec(name).defaults`` lists the defaults).
+
+    Returns
+    -------
+    Predictor
+        An unfitted predictor.
+
+    Raises
+    ------
+    UnknownNameError
+        No such predictor (the message suggests close names).
+    PredictorError
+        An unknown parameter, or the predictor's optional extra is not installed.
+    """
     spec = get_spec(name)
     cls = predictor_class(name)
     model = cls(random_state=random_state)

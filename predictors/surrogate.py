@@ -49,7 +49,6 @@ from nasbench.errors import NasbenchError, TestSplitAccessError
 from nasbench.spaces import get_space
 from nasbench.table import Table
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
-
 from predictors.base import seed_sequence
 from predictors.encodings import ArchEncoder, default_encoding
 from predictors.registry import get_spec, make_predictor

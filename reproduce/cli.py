@@ -21,7 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
     from reproduce.commands import analyze, bench, live, oneshot, predictors, reproduce, run
 
+    from nasbench import __version__
+
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
+    parser.add_argument("--version", action="version", version=f"nasbench-harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     bench.add_parsers(sub)
     run.add_parsers(sub)
@@ -35,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):  # a path with bytes that are not UTF-8 prints as \xNN, never raises
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if os.getcwd() not in sys.path:  # `--strategy mymodule:MyStrategy` from the current folder, as `python -m`

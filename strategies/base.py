@@ -79,9 +79,15 @@ class TrialState(str, Enum):
 class Trial:
     """One evaluation a strategy asks for.
 
-    ``fidelity`` is in the table's unit (epochs); None means the evaluator's default signal
-    fidelity. ``trial_id`` is unique within a run; a multi-fidelity strategy that continues a
-    trial (promotion) asks again with the same ``trial_id`` and a higher fidelity.
+    Parameters
+    ----------
+    arch : int
+        Architecture id of the strategy's space.
+    fidelity : float, optional
+        Training epochs, in the table's unit; None = the evaluator's default signal fidelity.
+    trial_id : int
+        Unique within a run (set by :meth:`Strategy.ask`); a multi-fidelity promotion asks again
+        with the same id and a higher fidelity.
     """
 
     arch: int
@@ -93,8 +99,21 @@ class Strategy(ABC):
     """Base of black-box strategies: ``Strategy(space, *, rng, **hyperparameters)``.
 
     Subclasses implement :meth:`_propose` (and usually :meth:`_observe`), take their
-    hyperparameters as keyword arguments with defaults (the only place defaults live) and
-    store each under the attribute of the same name (read back by :attr:`hyperparameters`).
+    hyperparameters as keyword arguments with defaults (the only place defaults live) and store
+    each under the attribute of the same name (read back by :attr:`hyperparameters`). The base
+    class enforces the ask/tell contract (module docstring) for every subclass.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched; every asked ``Trial.arch`` is an id of it.
+    rng : numpy.random.Generator
+        The strategy's own generator: every random choice it makes comes from it.
+
+    Raises
+    ------
+    StrategyError
+        A hyperparameter is out of range (subclass constructors check theirs).
     """
 
     #: registry name, e.g. ``"re"``
@@ -102,6 +121,11 @@ class Strategy(ABC):
     #: True for multi-fidelity strategies: the runner (and the conformance suite) pass the
     #: table's fidelities (epochs) as the ``fidelities`` hyperparameter
     needs_fidelities: bool = False
+    #: ``"package.module:BatchedClass"``: this strategy's twin for the batched engine (many seeds
+    #: at once, :mod:`strategies.batched`), which must reproduce it seed by seed; "" (default):
+    #: runs of this strategy keep the per-run loop. Read from the class itself, not inherited
+    #: (a subclass that changes the rules declares its own). See docs/custom-strategy.md.
+    batched: str = ""
 
     def __init__(self, space: SearchSpace, *, rng: np.random.Generator):
         if not isinstance(rng, np.random.Generator):
@@ -335,6 +359,23 @@ class StrategySpec:
 
     ``defaults`` is read from the factory's constructor signature (the only place they are
     written); ``citation`` says where each default comes from.
+
+    Parameters
+    ----------
+    name : str
+        Registry name (``"re"``).
+    factory : str
+        ``"module:Class"`` of the :class:`Strategy` subclass, imported on first use.
+    description : str
+        One line for ``nasbench list`` style listings.
+    citation : str
+        The paper (and code) its defaults come from.
+    requires : str
+        An optional package it needs (its pip extra), e.g. ``"optuna"``; empty for none.
+    seed_independent : bool
+        True when proposals do not depend on the seed by design (a grid in id order).
+    objectives : str
+        ``"single"`` (told a scalar signal) or ``"multi"`` (told an objective vector).
     """
 
     name: str
@@ -351,10 +392,9 @@ class StrategySpec:
     def factory_class(self) -> type[Strategy]:
         """The strategy class (imports its module; optional extras are imported only when a
         strategy is built, so this works without them)."""
-        import importlib
+        from nasbench.name_table import import_target
 
-        module, cls = self.factory.split(":")
-        return getattr(importlib.import_module(module), cls)
+        return import_target(self.factory)
 
     @property
     def defaults(self) -> dict:

@@ -6,7 +6,7 @@ The defaults themselves are written once, in each strategy's constructor signatu
 from __future__ import annotations
 
 from strategies.base import StrategySpec
-from strategies.registry import _REGISTRY, register
+from strategies.registry import is_registered, register
 
 BUILTINS = [
     StrategySpec(
@@ -175,5 +175,5 @@ BUILTINS += [
 def register_builtins() -> None:
     """Register every built-in strategy once."""
     for spec in BUILTINS:
-        if spec.name not in _REGISTRY:
+        if not is_registered(spec.name):
             register(spec)

@@ -41,6 +41,7 @@ __all__ = [
     "ConformanceError",
     "FlakyEvaluator",
     "build",
+    "check_batched_matches",
     "check_contract",
     "check_declared_attributes",
     "check_deterministic",
@@ -362,6 +363,61 @@ def check_exhausts_a_finite_space(spec: StrategySpec | str, bench: Benchmark, bu
             raise _fail(spec, "stopped as exhausted but evaluated an architecture twice")
     elif len(traj) != budget:
         raise _fail(spec, f"stopped after {len(traj)} of {budget} queries without exhausting the space")
+
+
+def check_batched_matches(spec: StrategySpec | str, bench: Benchmark, budget: str = "50q",
+                          seeds: tuple = (0, 7, 123456), **hyperparameters) -> None:
+    """The batched engine (:func:`strategies.batched.run_batched`) gives, seed by seed, the
+    trajectory of the per-run loop (:func:`strategies.runner.run_one`, the reference): every
+    column (values and dtypes, NaN equal to NaN), ``stopped``, and the protocol apart from the
+    batched one's ``"engine": "batched"``. Where the loop refuses the configuration, the batched
+    engine raises the same error type. ``spec`` is a registered name, or a StrategySpec run by
+    its ``MODULE:CLASS`` factory."""
+    from strategies.batched import run_batched
+    from strategies.runner import RunSpec, run_one
+
+    spec = _spec(spec)
+    try:
+        get_spec(spec.name)
+        name = spec.name
+    except NasbenchError:
+        name = spec.factory
+    specs = [RunSpec(bench.name, name, int(s), budget, hyperparameters=dict(hyperparameters)) for s in seeds]
+    try:
+        reference = [run_one(s) for s in specs]
+    except NasbenchError as exc:
+        try:
+            run_batched(specs)
+        except type(exc):
+            return
+        except Exception as other:  # noqa: BLE001 - reported below
+            raise _fail(spec, f"on {_label(bench)} the loop raised {type(exc).__name__}, the batched engine "
+                              f"{type(other).__name__}: {other}") from None
+        raise _fail(spec, f"on {_label(bench)} the loop raised {type(exc).__name__} ({exc}); the batched "
+                          "engine ran") from None
+    batched = run_batched(specs)
+    for run_spec, ref, got in zip(specs, reference, batched):
+        where = f"on {_label(bench)}, budget {budget}, seed {run_spec.seed}"
+        if got.protocol.get("engine") != "batched":
+            raise _fail(spec, f"{where}: the batched protocol does not record engine 'batched'")
+        protocol = {k: v for k, v in got.protocol.items() if k != "engine"}
+        if protocol != ref.protocol:
+            diff = {k: (ref.protocol.get(k), protocol.get(k)) for k in set(ref.protocol) | set(protocol)
+                    if ref.protocol.get(k) != protocol.get(k)}
+            raise _fail(spec, f"{where}: protocols differ (loop, batched): {diff}")
+        if got.stopped != ref.stopped:
+            raise _fail(spec, f"{where}: the loop stopped on '{ref.stopped}', the batched engine on '{got.stopped}'")
+        if list(got.columns) != list(ref.columns):
+            raise _fail(spec, f"{where}: columns {list(got.columns)} != {list(ref.columns)}")
+        for key, col in ref.columns.items():
+            other = got.columns[key]
+            if other.dtype != col.dtype or not np.array_equal(col, other, equal_nan=True):
+                n = min(len(col), len(other))
+                bad = np.flatnonzero(~((col[:n] == other[:n]) | (np.isnan(col[:n].astype(float))
+                                                                  & np.isnan(other[:n].astype(float)))))
+                first = int(bad[0]) if len(bad) else n
+                raise _fail(spec, f"{where}: column '{key}' differs ({len(col)} loop rows, {len(other)} batched, "
+                                  f"dtypes {col.dtype}/{other.dtype}; first difference at row {first})")
 
 
 #: checks that take (spec, space or benchmark)

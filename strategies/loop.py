@@ -33,26 +33,47 @@ from nasbench.evaluator import Evaluator, Reporter
 from strategies.base import Strategy, Trial, TrialState
 
 _BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(q|s)\s*$")
+#: the largest query budget of one run (a run of 10^6 trials takes minutes with the simplest strategy)
+MAX_QUERIES = 1_000_000
+#: the largest time budget of one run, simulated seconds (about 3.2 years of training; the
+#: presets use at most 3,000,000 s)
+MAX_SECONDS = 100_000_000
 
 
 @dataclass(frozen=True)
 class Budget:
-    """A search budget: ``queries`` evaluations or ``seconds`` of simulated time."""
+    """A search budget: ``queries`` evaluations or ``seconds`` of simulated time.
+
+    Usually made by :meth:`Budget.parse` from ``"150q"`` or ``"12000s"``.
+
+    Parameters
+    ----------
+    amount : float
+        Number of queries, or simulated seconds.
+    unit : str
+        ``"q"`` (queries) or ``"s"`` (simulated seconds).
+    """
 
     amount: float
     unit: str  # "q" or "s"
 
     @classmethod
-    def parse(cls, text: str | "Budget") -> "Budget":
+    def parse(cls, text: str | Budget) -> Budget:
         """``"150q"`` (queries) or ``"12000s"`` (simulated seconds)."""
         if isinstance(text, Budget):
             return text
-        m = _BUDGET_RE.match(str(text))
+        m = _BUDGET_RE.match(str(text)[:100])
         if not m or float(m.group(1)) <= 0:
-            raise NasbenchError(f"bad budget '{text}'; use a positive number of queries ('150q') or simulated seconds ('12000s')")
+            raise NasbenchError(f"bad budget '{str(text)[:100]}'; use a positive number of queries ('150q') or "
+                                f"simulated seconds ('12000s')")
         amount = float(m.group(1))
         if m.group(2) == "q" and not amount.is_integer():
             raise NasbenchError(f"bad budget '{text}': a query budget is a whole number, e.g. '150q'")
+        limit = MAX_QUERIES if m.group(2) == "q" else MAX_SECONDS
+        if amount > limit:
+            what = f"{MAX_QUERIES:,} queries" if m.group(2) == "q" else f"{MAX_SECONDS:,.0f} simulated seconds"
+            raise NasbenchError(f"budget '{text}' is over the maximum of {what} per run "
+                                f"({'1000000q' if m.group(2) == 'q' else '100000000s'}); use a smaller budget")
         return cls(amount, m.group(2))
 
     @property
@@ -71,7 +92,18 @@ TRAJECTORY_COLUMNS = (
 
 @dataclass
 class Trajectory:
-    """One row per finished trial (see module docstring); columns are numpy arrays."""
+    """The result of one search: one row per finished trial, in finishing order.
+
+    Parameters
+    ----------
+    columns : dict of str to numpy.ndarray
+        Equal-length columns (module docstring): simulated time (s), queries, trial, incumbent,
+        its signal, its final validation and test values.
+    protocol : dict
+        What was run: strategy, hyperparameters, details, signal, noise, budget, trial states...
+    stopped : str
+        ``"budget"``, or ``"exhausted"`` when the space ran out first.
+    """
 
     columns: dict[str, np.ndarray]
     protocol: dict = field(default_factory=dict)
@@ -89,7 +121,7 @@ class Trajectory:
             return {k: math.nan for k in TRAJECTORY_COLUMNS}
         return {k: v[-1].item() for k, v in self.columns.items()}
 
-    def equals(self, other: "Trajectory") -> bool:
+    def equals(self, other: Trajectory) -> bool:
         """Bit-for-bit equality of every column (NaN equal to NaN)."""
         return self.columns.keys() == other.columns.keys() and all(
             np.array_equal(self.columns[k], other.columns[k], equal_nan=True) for k in self.columns
@@ -171,7 +203,33 @@ def run_search(
     workers: int = 1,
     reporter: Reporter | None = None,
 ) -> Trajectory:
-    """Drive ``strategy`` against ``evaluator`` until ``budget`` is spent (see module docstring)."""
+    """Drive ``strategy`` against ``evaluator`` until ``budget`` is spent (module docstring).
+
+    Parameters
+    ----------
+    strategy : Strategy
+        A fresh strategy over the evaluator's space.
+    evaluator : Evaluator
+        Answers the search signal and charges simulated time.
+    budget : Budget or str
+        ``"150q"`` (queries) or ``"12000s"`` (simulated seconds).
+    workers : int
+        Simulated asynchronous trainers (1 = sequential).
+    reporter : Reporter, optional
+        Reads the incumbent's final validation / test values; None = ``Reporter(evaluator.benchmark)``.
+
+    Returns
+    -------
+    Trajectory
+        One row per finished trial and the run's protocol.
+
+    Raises
+    ------
+    NasbenchError
+        A malformed budget or ``workers`` < 1.
+    TrialContractError
+        The strategy broke the ask/tell contract.
+    """
     budget = Budget.parse(budget)
     if not isinstance(workers, int) or workers < 1:
         raise NasbenchError(f"workers must be a positive integer, got {workers!r}")

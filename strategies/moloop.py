@@ -29,9 +29,9 @@ import numpy as np
 
 from nasbench.benchmark import Benchmark
 from nasbench.evaluator import MultiObjectiveEvaluator, Reporter
-from nasbench.pareto import hypervolume, normalise, pareto_front, to_minimisation
 from strategies.base import TrialState
 from strategies.loop import TRAJECTORY_COLUMNS, Budget, Simulation, Trajectory, result_state, strategy_protocol
+from strategies.pareto import hypervolume, normalise, pareto_front, to_minimisation
 
 MO_EXTRA_COLUMNS = ("front_size", "hv_valid", "hv_test", "hv_valid_regret", "hv_test_regret")
 

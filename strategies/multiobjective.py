@@ -4,7 +4,8 @@ Contract (:class:`MOStrategy`, still an ask/tell :class:`~strategies.base.Strate
 checks and trial states): ``tell(trial, values)`` takes the vector of objectives *oriented so
 that higher is better* (the loop negates minimised objectives, see
 :meth:`nasbench.evaluator.MultiObjectiveEvaluator.oriented`); a trial with a NaN in any
-objective failed, as does one told ``state=`` anything but completed, and is dropped. ``recommend()`` returns the Pareto set of the
+objective failed, as does one told ``state=`` anything but completed, and is dropped.
+``recommend()`` returns the Pareto set of the
 successful trials so far (a list of architecture ids, by search signal, not test values).
 
 These strategies are registered with ``objectives="multi"``: :func:`strategies.moloop.run_mo_search`
@@ -18,9 +19,9 @@ from collections import deque
 
 import numpy as np
 
-from nasbench.pareto import crowding_distance, nondominated_sort
 from nasbench.spaces import SearchSpace
 from strategies.base import Strategy, StrategyError, Trial, TrialState, as_state
+from strategies.pareto import crowding_distance, nondominated_sort
 from strategies.random_search import RandomSearch
 from strategies.validation import check_int, check_number
 
@@ -80,7 +81,7 @@ class MOStrategy(Strategy):
             return
         self._front = [(a, w) for a, w in front if not _dominates(v, w)] + [(arch, v)]
 
-    def recommend(self) -> list[int]:  # type: ignore[override]
+    def recommend(self) -> list[int]:  # type: ignore[override]  # a Pareto set, not one arch (multi-objective contract)
         """The Pareto set so far: distinct architecture ids, in the order they were found."""
         seen: dict[int, None] = {}
         for a, _ in self._front:

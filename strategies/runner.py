@@ -10,20 +10,47 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
 import nasbench
 from nasbench.errors import NasbenchError, one_of
 from nasbench.evaluator import CONSTRAINT_MODES, ConstrainedEvaluator, Evaluator, Reporter
-from strategies.loop import Budget, Trajectory, run_search
 from strategies.base import StrategyError
-from strategies.registry import get_spec, make_strategy, strategy_class, strategy_names
+from strategies.loop import Budget, Trajectory, run_search
+from strategies.registry import canonical_name, get_spec, make_strategy, strategy_class, strategy_names
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything that determines one search run."""
+    """Everything that determines one search run (plain data: result files store it).
+
+    Parameters
+    ----------
+    benchmark : str
+        Benchmark name (:func:`nasbench.load`).
+    strategy : str
+        Strategy name; a paper alias or case variant is stored as the registered name.
+    seed : int
+        The run's one seed.
+    budget : str
+        ``"150q"`` or ``"12000s"``.
+    hyperparameters : dict
+        Overrides of the strategy's defaults.
+    signal : str, optional
+        ``"metric@epochs"``; None = the benchmark's default.
+    noise : str, optional
+        Noise model; None = the benchmark's default.
+    workers : int
+        Simulated parallel trainers.
+    allow_test_signal : bool
+        Reproduce a protocol that searched on a test metric (recorded as a leak).
+    objectives : tuple of str, optional
+        Multi-objective strategies: ``("latency_fpga:min", ...)`` after the signal.
+    constraint : str, optional
+        Single-objective strategies: ``"METRIC<=LIMIT[:MODE]"``.
+    """
 
     benchmark: str
     strategy: str
@@ -42,9 +69,15 @@ class RunSpec:
     #: reject (default), mnas-soft, mnas-hard (see nasbench.evaluator.ConstrainedEvaluator)
     constraint: str | None = None
 
+    def __post_init__(self) -> None:
+        # a paper alias ("rea") or case variant ("RS") is recorded as the registered name, so
+        # runs of one strategy share one configuration key whatever it was called
+        object.__setattr__(self, "strategy", canonical_name(self.strategy))
+
     def config_key(self) -> str:
         """Short hash of everything but the seed: runs of one configuration share it."""
-        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in ("allow_test_signal", "objectives", "constraint") and not v)}
+        optional = ("allow_test_signal", "objectives", "constraint")  # recorded only when set
+        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in optional and not v)}
         doc["hyperparameters"] = {**get_spec(self.strategy).defaults, **self.hyperparameters}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -68,7 +101,27 @@ def parse_constraint(text: str) -> dict:
 
 
 def run_one(spec: RunSpec) -> Trajectory:
-    """Execute one run (deterministic in ``spec``)."""
+    """Execute one search run from plain data (deterministic in ``spec``).
+
+    ``np.random.SeedSequence(spec.seed)`` spawns the strategy's and the noise's generators; nothing
+    is seeded globally, so the same spec gives the same trajectory in any process.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        Benchmark, strategy, hyperparameters, seed, budget and protocol.
+
+    Returns
+    -------
+    Trajectory
+        The run's rows and protocol.
+
+    Raises
+    ------
+    NasbenchError
+        A bad benchmark, strategy, signal, noise, budget, constraint or objectives (a subclass
+        names which).
+    """
     bench = nasbench.load(spec.benchmark)
     strategy_seq, noise_seq = np.random.SeedSequence(spec.seed).spawn(2)
     Budget.parse(spec.budget)  # fail early on a bad budget
@@ -87,20 +140,22 @@ def run_one(spec: RunSpec) -> Trajectory:
         from strategies.moloop import run_mo_search
 
         signal = spec.signal or str(Evaluator(bench, rng=np.random.default_rng(0)).signal)
-        evaluator = MultiObjectiveEvaluator(
+        mo_evaluator = MultiObjectiveEvaluator(
             bench, rng=np.random.default_rng(noise_seq), noise=spec.noise, allow_test_signal=spec.allow_test_signal,
             objectives=[(signal, "max"), *(spec.objectives or ("latency:min",))],
         )
-        trajectory = run_mo_search(strategy, evaluator, spec.budget, workers=spec.workers)
+        trajectory = run_mo_search(strategy, mo_evaluator, spec.budget, workers=spec.workers)
     else:
         if spec.objectives:
+            multi = [n for n in strategy_names() if get_spec(n).objectives == "multi"]
             raise StrategyError(f"strategy '{spec.strategy}' is single-objective; objectives= is for "
-                                f"multi-objective strategies ({', '.join(n for n in strategy_names() if get_spec(n).objectives == 'multi')})")
-        common = dict(rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
-                      allow_test_signal=spec.allow_test_signal)
+                                f"multi-objective strategies ({', '.join(multi)})")
+        common: dict[str, Any] = dict(rng=np.random.default_rng(noise_seq), signal=spec.signal, noise=spec.noise,
+                                      allow_test_signal=spec.allow_test_signal)
+        evaluator: Evaluator
         if spec.constraint:
-            evaluator = ConstrainedEvaluator(bench, **common, **parse_constraint(spec.constraint))
-            reporter = Reporter(bench, feasible=evaluator.feasible_mask)
+            constrained = ConstrainedEvaluator(bench, **common, **parse_constraint(spec.constraint))
+            evaluator, reporter = constrained, Reporter(bench, feasible=constrained.feasible_mask)
         else:
             evaluator = Evaluator(bench, **common)
             reporter = Reporter(bench)

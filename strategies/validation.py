@@ -32,9 +32,34 @@ def _is_number(value) -> bool:
 
 def check_int(strategy: str, name: str, value, low: int, high: int | None = None, rule: str = "",
               *, allow_none: bool = False) -> int | None:
-    """``value`` as an int in ``[low, high]`` (``high=None``: no upper bound; ``allow_none``:
-    None passes through). ``rule`` is appended to the stated range, e.g.
-    ``" (at most the 15625 architectures of 'nb201')"``."""
+    """An integer hyperparameter in ``[low, high]``.
+
+    Parameters
+    ----------
+    strategy : str
+        Strategy name, for the message.
+    name : str
+        Hyperparameter name.
+    value : object
+        The value given (a bool is refused; an integral float is not an int).
+    low : int
+        Smallest allowed value.
+    high : int, optional
+        Largest allowed value; None = no upper bound.
+    rule : str
+        Appended to the stated range, e.g. ``" (at most the 15625 architectures of 'nb201')"``.
+    allow_none : bool
+        Let None pass through.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    StrategyError
+        Not an int, or out of range (the message states the range).
+    """
     if value is None and allow_none:
         return None
     if _is_int(value) and value >= low and (high is None or value <= high):
@@ -45,10 +70,31 @@ def check_int(strategy: str, name: str, value, low: int, high: int | None = None
 
 def check_number(strategy: str, name: str, value, *, low: float | None = None, high: float | None = None,
                  low_open: bool = False, high_open: bool = False, allow_none: bool = False) -> float | None:
-    """``value`` as a finite float within the bounds (``low_open``/``high_open``: the bound
-    itself is excluded); ``allow_none``: None passes through.
+    """A finite real hyperparameter within bounds.
 
-    Messages: ``a finite number > 0``, ``a finite number >= 0``, ``a number in [0, 1)``, ...
+    Parameters
+    ----------
+    strategy : str
+        Strategy name, for the message.
+    name : str
+        Hyperparameter name.
+    value : object
+        The value given.
+    low, high : float, optional
+        Bounds (None = unbounded on that side).
+    low_open, high_open : bool
+        Exclude the bound itself.
+    allow_none : bool
+        Let None pass through.
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    StrategyError
+        Not a finite number, or out of bounds (``a finite number > 0``, ``a number in [0, 1)``...).
     """
     if value is None and allow_none:
         return None
@@ -71,14 +117,55 @@ def check_number(strategy: str, name: str, value, *, low: float | None = None, h
 
 
 def check_bool(strategy: str, name: str, value) -> bool:
-    """``value`` as a bool (only ``True``/``False``, numpy's included)."""
+    """A boolean hyperparameter (only ``True`` / ``False``, numpy's included).
+
+    Parameters
+    ----------
+    strategy : str
+        Strategy name, for the message.
+    name : str
+        Hyperparameter name.
+    value : object
+        The value given.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    StrategyError
+        Not a boolean.
+    """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise StrategyError(f"{strategy}: {name} must be true or false, got {value!r}")
 
 
 def check_choice(strategy: str, name: str, value, choices) -> str:
-    """``value`` if it is one of ``choices``."""
+    """A hyperparameter that must be one of a few strings.
+
+    Parameters
+    ----------
+    strategy : str
+        Strategy name, for the message.
+    name : str
+        Hyperparameter name.
+    value : object
+        The value given.
+    choices : sequence of str
+        The allowed values.
+
+    Returns
+    -------
+    str
+        ``value``.
+
+    Raises
+    ------
+    StrategyError
+        ``value`` is not one of ``choices`` (the message lists them).
+    """
     if isinstance(value, str) and value in choices:
         return value
     raise StrategyError(f"{strategy}: {name} must be {one_of(choices)}, got {value!r}")

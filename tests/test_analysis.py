@@ -373,7 +373,7 @@ def test_compare_paired_bootstrap_and_winner(rng):
 
 # ----- cost --------------------------------------------------------------------------------------
 def test_cost_from_result_files(tmp_path):
-    from reproduce.results import write_result
+    from reproduce.store.results import write_result
     from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
     from strategies.runner import RunSpec
 
@@ -412,7 +412,7 @@ def test_json_safe_and_tables():
 
 def test_cli_results_folder_and_user_errors(tmp_path, capsys):
     from reproduce.cli import main
-    from reproduce.results import write_result
+    from reproduce.store.results import write_result
     from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
     from strategies.runner import RunSpec
 

@@ -10,14 +10,15 @@ import pytest
 
 import nasbench
 from nasbench.catalog import NBGRAPH_DATASETS
-from nasbench.errors import MissingMetricError, MissingSourceError, UnknownBenchmarkError
+from nasbench.errors import MissingSourceError, UnknownBenchmarkError
 
 C10_OPT = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 C100_OPT = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
 def test_unknown_benchmark_lists_known():
-    with pytest.raises(UnknownBenchmarkError, match="known: nbgraph/cora.*nb201/cifar10"):
+    with pytest.raises(UnknownBenchmarkError,
+                       match=r"did you mean 'nb201/cifar10'.*known: 'nbgraph/cora'.*'nb201/cifar10'"):
         nasbench.load("nb201/cifar11")
 
 

@@ -52,7 +52,7 @@ def test_query_json_nb201_optimum():
 
 
 def test_query_by_id_and_text_output():
-    proc = run_cli("query", "nbgraph/cora", "0")
+    proc = run_cli("query", "nbgraph/cora", "--id", "0")
     assert proc.returncode == 0 and "valid_acc" in proc.stdout
 
 
@@ -71,7 +71,8 @@ def test_list_shows_every_benchmark():
         (("query", "nb201/cifar10", "|conv~0|+|x~0|"), ["need 3", "none", "nor_conv_3x3"]),
         (("query", "nbgraph/cora", "gcn@0,gin@5,fc@2,cheb@1"), ["gin@5"]),
         (("query", "nbgraph/cora", "gcn@0,max@1,fc@2,cheb@1"), ["max", "gat"]),
-        (("query", "nbgraph/cora", "99999999"), ["outside"]),
+        (("query", "nbgraph/cora", "--id", "99999999"), ["outside"]),
+        (("query", "nbgraph/cora", "0"), ["--id 0", "id:0"]),  # a string is never read as an id
         (("import", "nope/x"), ["unknown benchmark"]),
         (("frobnicate",), ["invalid choice"]),
     ],

@@ -74,7 +74,8 @@ def test_convert_writes_open_formats_with_exact_values(originals, tmp_path):
         assert sums[name] == sha256_of(out / name)
     assert "LICENSES/HELP.txt" in sums
     sources = json.loads((out / "sources.json").read_text())
-    assert sources[outputs[1]]["originals"] == {"nb201/mini-bench-12epoch.pd": sha256_of(originals / "nb201/mini-bench-12epoch.pd")}
+    mini = "nb201/mini-bench-12epoch.pd"
+    assert sources[outputs[1]]["originals"] == {mini: sha256_of(originals / mini)}
 
 
 def test_convert_is_byte_reproducible(originals, tmp_path):

@@ -148,3 +148,21 @@ def test_a_signal_with_no_measured_value_fails_before_the_first_trial(tmp_path):
     nb201 = nasbench.load("nb201/cifar10")  # 12 epochs: one run per arch, stored as replicate 0
     with pytest.raises(MissingSignalError, match=r"replicate 1, noise fixed:1"):
         Evaluator(nb201, rng=rng(), signal="valid_acc@12", noise="fixed:1")
+
+
+@pytest.mark.parametrize("bad", [3.5, "abc", None, True, False, np.float64(2.0), [1], -1, 10**30])
+def test_evaluate_refuses_anything_but_an_integer_id_with_a_typed_error(bad):
+    from nasbench.errors import InvalidArchitectureError
+
+    bench = nasbench.load("nb201/cifar10")
+    ev = Evaluator(bench, rng=rng())
+    with pytest.raises(InvalidArchitectureError, match="0 .. 15624|outside|integers"):
+        ev.evaluate(bad)
+    assert ev.n_queries == 0 and ev.history == []  # nothing charged
+
+
+def test_evaluate_takes_python_and_numpy_integers_alike():
+    bench = nasbench.load("nb201/cifar10")
+    a, b = Evaluator(bench, rng=rng(), noise="mean"), Evaluator(bench, rng=rng(), noise="mean")
+    expected = float(np.nanmean(bench.table.array("valid_acc")[7, :, bench.table.fidelity_index(12)]))
+    assert a.evaluate(7).value == b.evaluate(np.int64(7)).value == pytest.approx(expected, rel=1e-6)

@@ -166,8 +166,8 @@ def test_ray_equals_serial():
 def test_sweep_on_ray_it_starts_itself_writes_the_same_files(tmp_path):
     import ray
 
-    from reproduce.results import result_path
-    from reproduce.sweep import sweep
+    from reproduce.store.results import result_path
+    from reproduce.store.sweep import sweep
 
     assert not ray.is_initialized()
     runs = specs(3, budget="50q")
@@ -179,7 +179,8 @@ def test_sweep_on_ray_it_starts_itself_writes_the_same_files(tmp_path):
         assert result_path(tmp_path / "ray", s).read_bytes() == result_path(tmp_path / "serial", s).read_bytes()
 
 
-needs_ray = pytest.mark.skipif(not ray_available(), reason="ray is an optional extra (pip install 'nasbench-harness[ray]'); not installed")
+needs_ray = pytest.mark.skipif(not ray_available(),
+                               reason="ray is an optional extra (pip install 'nasbench-harness[ray]'); not installed")
 
 
 @pytest.mark.slow
@@ -192,8 +193,8 @@ def test_sweep_on_a_two_node_cluster_equals_serial_and_a_lost_worker_is_redone(t
     import ray
     from ray.cluster_utils import Cluster
 
-    from reproduce.results import error_path, result_path
-    from reproduce.sweep import sweep
+    from reproduce.store.results import error_path, result_path
+    from reproduce.store.sweep import sweep
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     try:
@@ -231,3 +232,100 @@ def test_unreachable_cluster_is_a_typed_one_line_error(tmp_path, monkeypatch):
                            "--seeds", "0", "--budget", "5q", "--out", str(tmp_path / "x"), "--ray-address", "127.0.0.1:1"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "--ray-address 127.0.0.1:1 needs --executor ray" in proc.stderr
+
+
+# ----- no orphans: workers exit when their parent dies (kill -9 included) ---------------------
+def _children() -> dict[int, list[int]]:
+    """ppid -> pids of every live (non-zombie) process, read from /proc (no psutil)."""
+    out: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                out.setdefault(int(ppid), []).append(int(entry))
+    return out
+
+
+def _descendants(pid: int) -> set[int]:
+    tree, found, todo = _children(), set(), [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    live = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    live.add(pid)
+        except OSError:
+            pass
+    return live
+
+
+def _kill_parent_and_wait(cmd: list[str], *, min_children: int, env=None) -> tuple[set[int], set[int]]:
+    """Start ``cmd``, wait until it has ``min_children`` descendants, kill -9 it, and return
+    (the descendants seen, those still alive 5 s later)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        seen: set[int] = set()
+        deadline = time.time() + 90
+        while time.time() < deadline and len(seen) < min_children:
+            time.sleep(0.3)
+            assert proc.poll() is None, "the parent ended before it was killed"
+            seen |= _descendants(proc.pid)
+        assert len(seen) >= min_children, f"only {len(seen)} child processes started"
+        time.sleep(1.0)  # let the workers reach their initializer
+        seen |= _descendants(proc.pid)
+        proc.kill()
+        proc.wait()
+        deadline = time.time() + 5
+        while time.time() < deadline and _alive(seen):
+            time.sleep(0.2)
+        return seen, _alive(seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+SLOW_POOL = """
+import time
+from nasbench.executors import Job, execute
+def slow(x):
+    time.sleep(60)
+    return x
+if __name__ == "__main__":
+    for r in execute([Job(slow, i) for i in range(8)], "local", workers=3):
+        pass
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_the_parent_leaves_no_worker_or_resource_tracker(tmp_path):
+    script = tmp_path / "slow_pool.py"
+    script.write_text(SLOW_POOL)
+    seen, left = _kill_parent_and_wait([sys.executable, str(script)], min_children=4)  # 3 workers + tracker
+    assert not left, f"processes left alive after kill -9 of their parent: {sorted(left)} of {sorted(seen)}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_nasbench_run_leaves_no_orphan(tmp_path):
+    env = {**os.environ, "NASBENCH_HOME": os.environ.get("NASBENCH_HOME", "")} if os.environ.get("NASBENCH_HOME") else None
+    cmd = [sys.executable, "-m", "reproduce.cli", "run", "--benchmark", "nb201/cifar10", "--strategy", "rs",
+           "--seeds", "0:400", "--budget", "1000000q", "--executor", "local", "--jobs", "2",
+           "--out", str(tmp_path / "out")]
+    probe = subprocess.run([sys.executable, "-m", "reproduce.cli", "run", "--help"], capture_output=True, text=True)
+    if probe.returncode != 0 or "--jobs" not in probe.stdout:
+        pytest.skip(f"`nasbench run` not available here: {probe.stderr.strip()[-200:]}")
+    seen, left = _kill_parent_and_wait(cmd, min_children=2, env=env)
+    assert not left, f"processes left alive after kill -9 of `nasbench run`: {sorted(left)} of {sorted(seen)}"

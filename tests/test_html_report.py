@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 
 import nasbench
-from reproduce import plots
-from reproduce.html_report import COMMAND_FILE, PAGE, band, git_state, record_command
-from reproduce.presets import load_preset
-from reproduce.reproduction import preset_specs, run_preset
-from reproduce.results import error_path, load_final, load_results, result_path, write_failure
+from reproduce.render import figures as plots
+from reproduce.render.html import PAGE, band
+from reproduce.store.provenance import COMMAND_FILE, git_state, record_command
+from reproduce.kinds import load_preset
+from reproduce.kinds.search import preset_specs
+from reproduce.pipeline import run_preset
+from reproduce.store.results import error_path, load_final, load_results, result_path, write_failure
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHES = '["nbgraph/cora", "nbgraph/proteins"]'

@@ -15,8 +15,15 @@ import pytest
 import nasbench
 from nasbench.errors import TableIntegrityError
 from nasbench.official._tfrecord import (
-    CorruptRecordError, crc32c, crc32c_batch, decode_model_metrics, encode_model_metrics, frame, mask,
-    read_records, write_records,
+    CorruptRecordError,
+    crc32c,
+    crc32c_batch,
+    decode_model_metrics,
+    encode_model_metrics,
+    frame,
+    mask,
+    read_records,
+    write_records,
 )
 from nasbench.published import published_file
 from nasbench.spaces.nb101 import prune, spec_hash

@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-import nasbench  # noqa: E402
-from nasbench.errors import NasbenchError  # noqa: E402
-from nasbench.evaluator import Evaluator, Reporter  # noqa: E402
-from nasbench.published import published_file  # noqa: E402
-from nasbench.published.suite_zero import PROXIES  # noqa: E402
-from tests.spaces.test_darts_space import DARTS_V2  # noqa: E402
+import nasbench
+from nasbench.errors import NasbenchError
+from nasbench.evaluator import Evaluator, Reporter
+from nasbench.published import published_file
+from nasbench.published.suite_zero import PROXIES
+from tests.spaces.test_darts_space import DARTS_V2
 
 NAME = "nb301/cifar10"
 
@@ -49,13 +49,13 @@ def _yahpo_x_cat(genotype: dict) -> list[int]:
 
 def test_input_layout_matches_the_reference_conversion(bench):
     arch = bench.arch_id(DARTS_V2)
-    from nasbench.spaces.darts import _parse_genotype
+    from nasbench.spaces.darts import parse_genotype
 
-    expected = _yahpo_x_cat(_parse_genotype(DARTS_V2))
+    expected = _yahpo_x_cat(parse_genotype(DARTS_V2))
     assert bench.table.model.x_cat([arch])[0].tolist() == expected
     rng = np.random.default_rng(0)
     for a in bench.space.sample(rng, 20):
-        assert bench.table.model.x_cat([a])[0].tolist() == _yahpo_x_cat(_parse_genotype(bench.space.to_str(int(a))))
+        assert bench.table.model.x_cat([a])[0].tolist() == _yahpo_x_cat(parse_genotype(bench.space.to_str(int(a))))
 
 
 def test_darts_v2_prediction_and_learning_curve(bench):
@@ -110,12 +110,12 @@ def test_evaluator_noise_cost_and_reporter(bench):
 def test_missing_onnxruntime_is_one_line(monkeypatch):
     import importlib.util
 
-    from nasbench.benchmark import _LOADED
+    from nasbench.benchmark import forget
     from nasbench.surrogates import SurrogateUnavailableError
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "onnxruntime" else real(n, *a))
-    monkeypatch.setattr("nasbench.benchmark._LOADED", {k: v for k, v in _LOADED.items() if k[0] != NAME})
+    forget(NAME)  # a surrogate loaded by an earlier test would answer without importing onnxruntime
     with pytest.raises(SurrogateUnavailableError, match=r"pip install 'nasbench-harness\[nb301\]'"):
         nasbench.load(NAME)
 

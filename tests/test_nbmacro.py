@@ -128,8 +128,8 @@ def test_info_shows_the_caveat(bench):
 def test_preset_runs_and_its_report_states_the_protocol(tmp_path):
     import dataclasses
 
-    from reproduce.presets import load_preset
-    from reproduce.reproduction import run_preset
+    from reproduce.pipeline import run_preset
+    from reproduce.kinds import load_preset
 
     preset = load_preset("nbmacro-search")
     assert list(preset.search_benchmarks) == [NAME]

@@ -46,7 +46,8 @@ def test_missing_table_names_file_and_command(home):
 
 
 @pytest.mark.parametrize("dataset, search, test_run, test_key",
-                         [("cifar10", "cifar10-valid", "cifar10", "ori-test"), ("imagenet16-120", "ImageNet16-120", "ImageNet16-120", "x-test")])
+                         [("cifar10", "cifar10-valid", "cifar10", "ori-test"),
+                          ("imagenet16-120", "ImageNet16-120", "ImageNet16-120", "x-test")])
 def test_import_sss_values(home, tmp_path, dataset, search, test_run, test_key):
     folder, truth = sss_archive(tmp_path)
     import_official(f"nats-sss/{dataset}", folder)

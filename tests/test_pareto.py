@@ -6,8 +6,15 @@ import itertools
 import numpy as np
 import pytest
 
-from nasbench.pareto import (crowding_distance, hypervolume, nondominated_sort, normalise, pareto_front,
-                             pareto_mask, to_minimisation)
+from strategies.pareto import (
+    crowding_distance,
+    hypervolume,
+    nondominated_sort,
+    normalise,
+    pareto_front,
+    pareto_mask,
+    to_minimisation,
+)
 
 
 def _hv_inclusion_exclusion(F, ref):

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from reproduce.progress import Progress, resolve_mode, stage_progress
-from reproduce.results import result_path
-from reproduce.sweep import sweep
+from reproduce.store.results import result_path
+from reproduce.store.sweep import sweep
 from strategies.runner import RunSpec
 
 BENCH = "nbgraph/cora"
@@ -163,7 +163,7 @@ def test_a_sweep_reports_one_line_per_stage_with_its_counts(tmp_path):
 
 
 def test_a_sweep_counts_its_failures_in_the_final_line(tmp_path, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
     from strategies.runner import run_one
 
     def odd_seeds_fail(spec):

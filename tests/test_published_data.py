@@ -146,3 +146,26 @@ def test_no_code_reads_outside_the_repository():
                 if forbidden.search(line):
                     offenders.append(f"{path.relative_to(REPO)}:{i}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_a_corrupt_file_whose_checksum_entry_was_edited_to_match_is_a_typed_error(tmp_path, monkeypatch):
+    """The checksum cannot catch a file changed together with SHA256SUMS; the failed parse must
+    still be a PublishedDataError naming the file, not a BadGzipFile / pandas traceback."""
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy, ignore=shutil.ignore_patterns("tables"))
+    for rel, bench in (("nbmacro/nas-bench-macro_cifar10.json.gz", "nbmacro/cifar10"),
+                       ("nb201/nats_test_acc_200.csv.gz", "nb201/cifar10")):
+        target = copy / rel
+        raw = bytearray(target.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        target.write_bytes(bytes(raw))
+        sums = copy / "SHA256SUMS"
+        lines = [f"{_sha(target)}  {rel}" if line.endswith("  " + rel) else line
+                 for line in sums.read_text().splitlines()]
+        sums.write_text("\n".join(lines) + "\n")
+        monkeypatch.setenv("NASBENCH_PUBLISHED_DATA", str(copy))
+        home = tmp_path / f"home-{bench.replace('/', '_')}"
+        monkeypatch.setenv("NASBENCH_HOME", str(home))
+        with pytest.raises(PublishedDataError, match=re.escape(str(target)) + ".*cannot be read.*SHA256SUMS"):
+            nasbench.load(bench)
+        assert not list(home.glob("*.h5")), "a table was written from a damaged file"

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reproduce import plots
-from reproduce.report import (
-    best_strategies, largest_budget, latex_escape, markdown_table, rank_summary, summarise, write_report,
+from reproduce.render import figures as plots
+from reproduce.render.tables import (
+    TIE, largest_budget, latex_escape, markdown_table, rank_summary, significance, summarise, write_report,
 )
 
 STRATEGIES = ["RS", "REA", "REINFORCE"]
@@ -102,6 +102,17 @@ def split_cell(cell: str) -> tuple[bool, float | None, float | None]:
     return bold, (nums[0] if nums else None), (nums[1] if len(nums) > 1 else None)
 
 
+def wilcoxon_separates(finals: pd.DataFrame, budget: str, bench: str, metric: str, a: str, b: str) -> bool:
+    """Independent check: scipy's paired Wilcoxon signed-rank over the seeds both strategies ran."""
+    from scipy.stats import wilcoxon
+
+    sub = finals[(finals.budget == budget) & (finals.benchmark == bench) & (finals.metric == metric)]
+    va = sub[sub.strategy == a].set_index("seed")["value"]
+    vb = sub[sub.strategy == b].set_index("seed")["value"]
+    common = va.index.intersection(vb.index)
+    return bool(wilcoxon(va[common] - vb[common]).pvalue < 0.05)
+
+
 def test_files_exist(report):
     out, summary, _ = report
     for name in ["table.md", "table.tex", "summary.json", *(f"{f}.{e}" for f in FIGURES for e in ("png", "pdf"))]:
@@ -132,24 +143,73 @@ def test_markdown_numbers_equal_summary(report):
                     continue
                 _, p_mean, p_std = split_cell(rows[f"{s} (paper)"][col["label"]])
                 assert (p_mean, p_std) == (cell["published_mean"], cell["published_std"])
-                _, diff, _ = split_cell(rows[f"{s} (ours − paper)"][col["label"]])
-                assert diff == round(cell["diff"], 2)
+                _, diff, diff_se = split_cell(rows[f"{s} (ours − paper)"][col["label"]])
+                assert diff == round(cell["diff"], 2) and diff_se == round(cell["diff_se"], 2)
                 assert cell["diff"] == pytest.approx(cell["mean"] - cell["published_mean"])
         assert "REINFORCE (paper)" not in rows  # no published numbers, no paper row
 
 
-def test_bold_marks_the_best_per_column(report):
-    out, summary, _ = report
+def test_bold_only_where_a_paired_test_separates_the_best(report):
+    out, summary, finals = report
     tables = parse_markdown((out / "table.md").read_text())
+    n_bold = n_tie = 0
     for budget in BUDGETS:
         for col in summary["meta"]["columns"]:
             cells = {s: split_cell(tables[budget][s][col["label"]]) for s in STRATEGIES}
-            best = max(mean for _, mean, _ in cells.values())
-            assert {s for s, (bold, _, _) in cells.items() if bold} == {s for s, (_, m, _) in cells.items() if m == best}
             key = f"{col['benchmark']}:{col['metric']}"
-            assert summary["best"][budget][key] == [s for s in STRATEGIES if cells[s][0]]
+            means = {s: summary["results"][budget][s][key]["mean"] for s in STRATEGIES}
+            order = sorted(STRATEGIES, key=lambda s: -means[s])  # accuracies: higher is better
+            separated = wilcoxon_separates(finals, budget, col["benchmark"], col["metric"], order[0], order[1])
+            bold = {s for s, (b, _, _) in cells.items() if b}
+            tied = {s for s in STRATEGIES if tables[budget][s][col["label"]].endswith(TIE)}
+            if separated:
+                assert bold == {order[0]} and not tied
+                n_bold += 1
+            else:
+                assert not bold and order[0] in tied and order[1] in tied
+                n_tie += 1
+            assert summary["significance"][budget][key]["bold"] == sorted(bold)
+            assert summary["best"][budget][key] == [order[0]]
+    assert n_bold > 0  # the synthetic skills separate; test_close_means_are_a_tie_not_bold covers ties
     # paper and difference rows are never bold
     assert not any("**" in c for r, cells in tables["500q"].items() if "(" in r for c in cells.values())
+
+
+def test_close_means_are_a_tie_not_bold(tmp_path):
+    """The cora case: 80.12 vs 80.08 over 20 seeds of noise is no evidence; nothing is bold."""
+    rng = np.random.default_rng(3)
+    meta = {**synthetic_meta(), "strategies": ["A", "B"], "budgets": ["40q"], "published": {},
+            "columns": [{"benchmark": "nb201/cifar10", "metric": "test_acc", "label": "test"}]}
+    rows = [{"strategy": s, "budget": "40q", "seed": sd, "benchmark": "nb201/cifar10", "metric": "test_acc",
+             "value": 80.1 + (0.02 if s == "A" else -0.02) + rng.normal(0, 0.5), "regret": 0.0,
+             "search_benchmark": "nb201/cifar10"} for s in ("A", "B") for sd in range(20)]
+    finals = pd.DataFrame(rows)
+    results = summarise(meta, finals)
+    marks = significance(meta, finals)
+    md = markdown_table(meta, results, marks)
+    table = md.split("Notes:")[0]
+    assert "**" not in table and table.count(TIE) == 2
+    assert marks["40q"]["nb201/cifar10:test_acc"]["bold"] == []
+
+
+def test_ours_minus_paper_has_its_standard_error(report):
+    out, summary, _ = report
+    tables = parse_markdown((out / "table.md").read_text())
+    cell = summary["results"]["500q"]["RS"]["nb201/cifar10:test_acc"]
+    se_ours = cell["std"] / np.sqrt(cell["n"])
+    assert cell["se"] == pytest.approx(se_ours)
+    assert cell["diff_se"] == pytest.approx(se_ours) and cell["diff_se_includes"] == "ours only"  # no `runs` given
+    assert cell["within_2se"] == (abs(cell["diff"]) <= 2 * se_ours)
+    text = tables["500q"]["RS (ours − paper)"]["CIFAR10 test"]
+    _, diff, se = split_cell(text)
+    assert (diff, se) == (round(cell["diff"], 2), round(cell["diff_se"], 2))
+    assert text.endswith("(within 2 SE)" if cell["within_2se"] else "(beyond 2 SE)")
+    # with the paper's number of runs, its standard error joins ours
+    meta = synthetic_meta()
+    meta["published"]["runs"] = 500
+    finals, _ = synthetic_frames()
+    both = summarise(meta, finals)["500q"]["RS"]["nb201/cifar10:test_acc"]
+    assert both["diff_se"] == pytest.approx(np.hypot(se_ours, 0.36 / np.sqrt(500)))
 
 
 def test_footnote_and_latex_content(report):
@@ -206,7 +266,7 @@ def test_no_published_numbers_no_paper_rows():
     meta["published"] = {}
     finals, _ = synthetic_frames()
     results = summarise(meta, finals)
-    md = markdown_table(meta, results, best_strategies(meta, results))
+    md = markdown_table(meta, results, significance(meta, finals))
     assert "(paper)" not in md and "Published numbers: none" in md
 
 

@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from reproduce.presets import PresetError, load_preset, preset_names
-from reproduce.reproduction import run_preset
+from reproduce.kinds import load_preset
+from reproduce.presets import PresetError, preset_names
+from reproduce.pipeline import run_preset
 
 SHIPPED = ["nb201-table5", "nbgraph-search", "nbgraph-paper-protocol"]
 
@@ -86,4 +87,4 @@ def test_cli_reproduce_then_report_redraws(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (out / "table.md").is_file()
     proc = subprocess.run([sys.executable, "-m", "reproduce.cli", "report", str(tmp_path)], capture_output=True, text=True)
-    assert proc.returncode == 2 and "holds no run results" in proc.stderr and "nasbench run --out" in proc.stderr
+    assert proc.returncode == 2 and "holds no results" in proc.stderr and "`nasbench run`" in proc.stderr

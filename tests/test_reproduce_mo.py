@@ -7,9 +7,11 @@ import re
 import pytest
 
 from reproduce.cli import main
-from reproduce.mo_report import mo_specs
-from reproduce.presets import MOPreset, PresetError, load_preset
-from reproduce.reproduction import run_preset
+from reproduce.kinds.multiobjective import mo_specs
+from reproduce.kinds import load_preset
+from reproduce.kinds.multiobjective import MOPreset
+from reproduce.presets import PresetError
+from reproduce.pipeline import run_preset
 
 FILES = ("table.md", "table.tex", "summary.json", "fronts.png", "fronts.pdf", "hv_regret_queries.png",
          "hv_regret_queries.pdf")

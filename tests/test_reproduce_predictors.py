@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 from predictors.evaluation import COLUMNS
-from reproduce.presets import PredictorPreset, PresetError, load_preset, preset_names
-from reproduce.reproduction import run_preset
+from reproduce.kinds import load_preset
+from reproduce.kinds.predictors import PredictorPreset
+from reproduce.presets import PresetError, preset_names
+from reproduce.pipeline import run_preset
 
 SHIPPED = load_preset("predictors-nb201").path.read_text()
 

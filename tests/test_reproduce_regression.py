@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import nasbench
-from reproduce.presets import load_preset
-from reproduce.reproduction import run_preset
-from reproduce.results import load_final
+from reproduce.kinds import load_preset
+from reproduce.pipeline import run_preset
+from reproduce.store.results import load_final
 
 SEEDS = 100
 PAPER_RUNS = 500

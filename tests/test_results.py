@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from reproduce import results
-from reproduce.results import (
+from reproduce.store import results
+from reproduce.store.results import (
     ResultFileError,
     clean_temp_files,
     load_final,
@@ -23,7 +23,7 @@ from reproduce.results import (
     run_dir,
     write_result,
 )
-from reproduce.sweep import SweepLockedError, sweep
+from reproduce.store.sweep import SweepLockedError, sweep
 from strategies import strategy_names
 from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
 from strategies.runner import RunSpec, run_one
@@ -101,8 +101,8 @@ def test_load_results_and_final(tmp_path):
     for s in runs:
         write_result(tmp_path, s, trajs[(s.strategy, s.seed)])
     df = load_results(tmp_path)
-    assert list(df.columns[:9]) == list(results.META_COLUMNS)
-    assert list(df.columns[9:]) == list(TRAJECTORY_COLUMNS)
+    assert list(df.columns[:len(results.META_COLUMNS)]) == list(results.META_COLUMNS)
+    assert list(df.columns[len(results.META_COLUMNS):]) == list(TRAJECTORY_COLUMNS)
     assert len(df) == sum(len(t) for t in trajs.values())
     one = df[(df.strategy == STRATEGY) & (df.seed == 1)]
     t = trajs[(STRATEGY, 1)]
@@ -126,7 +126,7 @@ def test_load_results_of_a_missing_folder_is_a_typed_error(tmp_path):
 
 
 def test_reproduce_package_stays_import_light():
-    code = "import sys, reproduce; print('pandas' in sys.modules, 'reproduce.results' in sys.modules)"
+    code = "import sys, reproduce; print('pandas' in sys.modules, 'reproduce.store.results' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
     import reproduce
@@ -170,7 +170,7 @@ def flaky_run_one(spec: RunSpec) -> Trajectory:
 
 
 def test_a_failing_run_is_recorded_and_retried(tmp_path, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
 
     runs = make_specs(5)
     monkeypatch.setattr(sw, "run_one", flaky_run_one)
@@ -187,7 +187,7 @@ def test_a_failing_run_is_recorded_and_retried(tmp_path, monkeypatch):
 
 
 def test_a_result_that_cannot_be_written_is_a_failure_not_a_crash(tmp_path, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
 
     real = results.write_encoded
 
@@ -249,8 +249,8 @@ def test_result_files_without_newer_optional_fields_still_count(tmp_path):
     """A file written before an optional RunSpec field existed (e.g. constraint) is not redone."""
     import json
 
-    from reproduce.results import is_finished, read_run, result_path
-    from reproduce.sweep import sweep
+    from reproduce.store.results import is_finished, read_run, result_path
+    from reproduce.store.sweep import sweep
     from strategies.runner import RunSpec
 
     spec = RunSpec("nbgraph/cora", "rs", 0, "5q")
@@ -270,7 +270,7 @@ def always_failing_run_one(spec: RunSpec) -> Trajectory:
 
 
 def test_a_sweep_in_which_every_run_failed_is_an_error(tmp_path, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
     from nasbench.errors import NasbenchError, SweepFailedError
 
     runs = make_specs(3, budget="5q")
@@ -294,7 +294,7 @@ def test_a_sweep_in_which_every_run_failed_is_an_error(tmp_path, monkeypatch):
 
 def test_a_sweep_whose_failed_runs_had_finished_siblings_is_not_an_error(tmp_path, monkeypatch):
     """Only the failures are new in this call, but runs finished before count: a warning, not an error."""
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
 
     runs = make_specs(3, budget="5q")
     sweep(runs[:1], tmp_path, executor="serial", progress=False)
@@ -304,7 +304,7 @@ def test_a_sweep_whose_failed_runs_had_finished_siblings_is_not_an_error(tmp_pat
 
 
 def test_one_of_two_runs_failing_returns_normally(tmp_path, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
 
     def second_fails(spec):
         if spec.seed == 1 and spec.budget != "1q":

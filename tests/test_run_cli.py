@@ -12,8 +12,9 @@ import pytest
 
 from nasbench.errors import NasbenchError
 from reproduce.cli import main
-from reproduce.commands.run import build_specs, parse_hyperparameters, parse_seeds
-from reproduce.results import read_run, result_files, result_path
+from reproduce.commands.run import build_specs, parse_hyperparameters
+from reproduce.seeds import parse_seeds
+from reproduce.store.results import read_run, result_files, result_path
 from strategies import strategy_names
 from strategies.base import StrategyError
 from strategies.runner import RunSpec, run_one
@@ -33,12 +34,14 @@ def args_for(**kw) -> argparse.Namespace:
 
 # ----- parsing ---------------------------------------------------------------------------------
 def test_seed_forms():
+    """One grammar in every command: N = the first N seeds, A:B a range, a list names exactly those."""
     assert parse_seeds("0:500") == list(range(500))
-    assert parse_seeds("7") == [7]
+    assert parse_seeds("7") == list(range(7))  # a count, as in `nasbench reproduce --seeds 7`
+    assert parse_seeds("7,") == [7] and parse_seeds("7:8") == [7]
     assert parse_seeds("1,2,5") == [1, 2, 5]
     assert parse_seeds("5, 0:3,2") == [0, 1, 2, 5]
-    for bad in ("", "a", "5:3", "3:3", "-1", "0:", "1:2:3", "1.5", "0:10,x"):
-        with pytest.raises(NasbenchError, match=r"START:STOP \(half-open"):
+    for bad in ("", "a", "5:3", "3:3", "-1", "0:", "1:2:3", "1.5", "0:10,x", "0", "99999999999", "0:2000000"):
+        with pytest.raises(NasbenchError, match=r"--seeds"):
             parse_seeds(bad)
 
 
@@ -76,7 +79,7 @@ BASE = ["run", "--benchmark", "nb201/cifar10", "--strategy", "rs", "--seeds", "0
 @pytest.mark.parametrize(
     "change, needles",
     [
-        ({"--seeds": "5:3"}, ["--seeds '5:3'", "START:STOP"]),
+        ({"--seeds": "5:3"}, ["--seeds '5:3'", "A:B needs A < B"]),
         ({"--budget": "12000"}, ["bad budget", "'150q'", "'12000s'"]),
         ({"--strategy": "nope"}, ["unknown strategy 'nope'", "'rs'"]),
         ({"--hp": "mutation=3"}, ["has no hyperparameter 'mutation'"]),
@@ -115,7 +118,7 @@ def test_run_resume_and_summary(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert f"results in {tmp_path}/" in out and "6 new, 0 already done" in out
-    assert "6 runs, final incumbent_test" in out and "+/-" in out and "test_regret" in out
+    assert "6 runs; over the 6 with an incumbent: final test_acc" in out and "+/-" in out and "regret" in out
     assert main(argv) == 0
     assert "0 new, 6 already done" in capsys.readouterr().out
     files = result_files(tmp_path)
@@ -179,8 +182,8 @@ FAILING = ["run", "--benchmark", "nbgraph/cora", "--strategy", "rs", "--seeds", 
 
 
 def test_every_run_failed_is_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
-    import reproduce.sweep as sw
-    from reproduce.results import error_path
+    import reproduce.store.sweep as sw
+    from reproduce.store.results import error_path
 
     monkeypatch.setattr(sw, "run_one", _fail_every_run)
     assert main([*FAILING, "--quiet", "--out", str(tmp_path)]) == 2
@@ -196,7 +199,7 @@ def test_every_run_failed_is_exit_2_with_one_line(tmp_path, capsys, monkeypatch)
 
 
 def test_some_runs_failed_is_a_warning_and_exit_1(tmp_path, capsys, monkeypatch):
-    import reproduce.sweep as sw
+    import reproduce.store.sweep as sw
 
     monkeypatch.setattr(sw, "run_one", _fail_seed_1)
     assert main([*FAILING, "--quiet", "--out", str(tmp_path)]) == 1

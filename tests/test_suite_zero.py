@@ -45,7 +45,8 @@ def test_naslib_key_mapping_is_the_one_the_accuracies_confirm():
         return float(np.median(gaps))
 
     def swapped_convs(key):
-        return naslib_cell(key).replace("nor_conv_3x3", "TMP").replace("nor_conv_1x1", "nor_conv_3x3").replace("TMP", "nor_conv_1x1")
+        swapped = naslib_cell(key).replace("nor_conv_3x3", "TMP").replace("nor_conv_1x1", "nor_conv_3x3")
+        return swapped.replace("TMP", "nor_conv_1x1")
 
     def nb201_edge_order(key):
         import ast

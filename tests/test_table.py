@@ -6,7 +6,7 @@ import pytest
 
 from nasbench.errors import InvalidArchitectureError, MissingMetricError, TableIntegrityError
 from nasbench.table import Table
-from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, _seal, write_table
+from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, seal, write_table
 
 N = 50
 
@@ -135,7 +135,7 @@ def test_flip_inside_metric_data_is_detected(table_file):
     path.write_bytes(bytes(corrupt))
     with pytest.raises(TableIntegrityError, match="sha256"):
         Table(path)  # the whole-file checksum catches it before HDF5 parses anything
-    _seal(path)  # a file re-sealed after its data changed: the per-metric checksum still catches it
+    seal(path)  # a file re-sealed after its data changed: the per-metric checksum still catches it
     with Table(path) as t:
         with pytest.raises(TableIntegrityError, match="metric 'valid_acc' fails its sha256"):
             t.query([0], "valid_acc")

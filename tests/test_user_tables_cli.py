@@ -11,8 +11,8 @@ import pytest
 
 import nasbench
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
-from reproduce.presets import load_preset
-from reproduce.reproduction import run_preset
+from reproduce.kinds import load_preset
+from reproduce.pipeline import run_preset
 
 N = 60
 
@@ -50,7 +50,7 @@ def test_list_and_run_on_a_user_table(user_home, tmp_path):
     proc = _cli("run", "--benchmark", "user:mini", "--strategy", "rs,re", "--seeds", "0:3", "--budget", "20q",
                 "--out", str(out), "--quiet", env=env)
     assert proc.returncode == 0, proc.stderr
-    from reproduce.results import load_final
+    from reproduce.store.results import load_final
 
     finals = load_final(out)
     assert len(finals) == 6 and (finals["stopped"] == "budget").all()
@@ -78,7 +78,7 @@ def test_reproduce_reports_across_user_and_builtin_tables(user_home, tmp_path):
     on_user = dataclasses.replace(preset, budgets=("30q",), search_benchmarks=("user:mini",),
                                   report_benchmarks=("same", "nbgraph/cora"))
     summary = run_preset(on_user, tmp_path / "b", seeds=2, executor="serial", progress=False)
-    from reproduce.results import load_final
+    from reproduce.store.results import load_final
 
     finals = load_final(tmp_path / "b" / "runs")
     test_full = cora.table.vector("test_acc").astype(float)

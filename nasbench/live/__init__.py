@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from nasbench.live.data import GraphData, ImageData, load_cifar10, load_planetoid, synthetic_images
 from nasbench.live.models import build_model, builder_names
+from nasbench.live.seeding import child_seeds, seeded
 from nasbench.live.trainer import (
     NB201_RECIPE,
     EpochMetrics,
@@ -23,6 +24,6 @@ from nasbench.live.trainer import (
 
 __all__ = [
     "NB201_RECIPE", "EpochMetrics", "GraphData", "ImageData", "Recipe", "TrainResult",
-    "build_model", "builder_names", "load_cifar10", "load_planetoid", "nbgraph_recipe",
-    "resolve_device", "synthetic_images", "train",
+    "build_model", "builder_names", "child_seeds", "load_cifar10", "load_planetoid", "nbgraph_recipe",
+    "resolve_device", "seeded", "synthetic_images", "train",
 ]

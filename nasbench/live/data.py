@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nasbench.errors import MissingSourceError, UnknownNameError, one_of
+from nasbench.errors import MissingSourceError, UnknownNameError, unknown_name_message
 
 #: CIFAR-10 channel statistics used by NAS-Bench-201's data pipeline (xautodl/datasets)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -32,8 +32,21 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 class ImageData:
     """Images as uint8 tensors ``[N, C, H, W]`` and int64 labels; normalised per batch.
 
-    ``augment`` turns on NB201's training augmentation (random crop with 4-pixel padding and
-    horizontal flip), drawn from the trainer's private generator.
+    Parameters
+    ----------
+    x_train, y_train : torch.Tensor
+        Training images (uint8 ``[N, C, H, W]``) and labels (int64 ``[N]``).
+    num_classes : int
+        Number of classes.
+    x_valid, y_valid, x_test, y_test : torch.Tensor, optional
+        Validation and test splits (None: no such split).
+    mean, std : tuple of float
+        Per-channel normalisation applied to ``x / 255`` (CIFAR-10's by default).
+    augment : bool
+        NB201's training augmentation (random crop with 4-pixel padding and horizontal flip),
+        drawn from the trainer's private generator.
+    name : str
+        A label recorded with results.
     """
 
     x_train: torch.Tensor
@@ -56,7 +69,17 @@ class ImageData:
 
 @dataclass
 class GraphData:
-    """One node-classification graph (a torch_geometric ``Data`` with x, edge_index, y, masks)."""
+    """One node-classification graph.
+
+    Parameters
+    ----------
+    data : torch_geometric.data.Data
+        With ``x``, ``edge_index``, ``y`` and bool ``train_mask`` / ``val_mask`` / ``test_mask``.
+    num_classes : int
+        Number of classes.
+    name : str
+        The data set's name (``"cora"``).
+    """
 
     data: Any
     num_classes: int
@@ -71,10 +94,27 @@ class GraphData:
 def synthetic_images(n: int, classes: int = 10, seed: int = 0, *, image_size: int = 32,
                      channels: int = 3, n_valid: int | None = None,
                      n_test: int | None = None) -> ImageData:
-    """CIFAR-shaped images: one smooth random prototype per class plus noise (learnable).
+    """CIFAR-shaped learnable images: one smooth random prototype per class plus noise.
 
-    ``n`` training images; validation and test sets of ``n_valid`` / ``n_test`` (default
-    ``n // 4``) from the same distribution. Deterministic in ``seed``.
+    Parameters
+    ----------
+    n : int
+        Training images.
+    classes : int
+        Number of classes.
+    seed : int
+        Everything is deterministic in it.
+    image_size : int
+        Height and width in pixels.
+    channels : int
+        Colour channels.
+    n_valid, n_test : int, optional
+        Validation / test images from the same distribution (default ``n // 4`` each).
+
+    Returns
+    -------
+    ImageData
+        uint8 images; ``data.info`` holds the ``build_model`` keywords.
     """
     rng = np.random.default_rng(seed)
     n_valid = n // 4 if n_valid is None else n_valid
@@ -107,10 +147,29 @@ def load_cifar10(root: str | os.PathLike | None = None, *, valid_size: int = 0,
                  seed: int = 0, augment: bool = True) -> ImageData:
     """CIFAR-10 from ``root/cifar-10-batches-py`` (or ``root`` itself being that folder).
 
-    ``root`` defaults to ``$NASBENCH_DATA``. ``valid_size > 0`` holds out that many training
-    images (a seeded random subset) as validation; NB201's ``cifar10-valid`` setting trains on
-    25,000 and validates on the other 25,000 (``valid_size=25000``; NB201's own split file is
-    not shipped, so the subset differs from theirs). The test set is ``test_batch``.
+    NB201's ``cifar10-valid`` setting trains on 25,000 and validates on the other 25,000
+    (``valid_size=25000``; NB201's own split file is not shipped, so the subset differs from
+    theirs). The test set is ``test_batch``.
+
+    Parameters
+    ----------
+    root : str or os.PathLike, optional
+        The folder; default ``$NASBENCH_DATA``.
+    valid_size : int
+        Training images held out (a seeded random subset) as validation; 0 = none.
+    seed : int
+        Seed of that subset.
+    augment : bool
+        NB201's training augmentation.
+
+    Returns
+    -------
+    ImageData
+
+    Raises
+    ------
+    MissingSourceError
+        The files are not there (the message says where to put them).
     """
     base = _data_root(root)
     where = "NASBENCH_DATA (unset)" if base is None else str(base)
@@ -193,20 +252,37 @@ def load_planetoid(name: str, root: str | os.PathLike | None = None, *,
     """Cora / CiteSeer / PubMed with the public Planetoid split (140/500/1000 for Cora).
 
     Without ``root`` (and without ``$NASBENCH_DATA/planetoid``), Cora and CiteSeer come from the
-    copy shipped in ``data/planetoid`` (checksum-verified NPZ, converted from the raw files by
-    torch_geometric's parser). With ``root``, reads ``<root>/<Name>/raw/ind.<name>.*`` with
-    torch_geometric's own Planetoid parser (``torch_geometric.io.read_planetoid_data``) without
-    writing anything (PubMed needs this: it is not shipped). Features are the raw binary
-    bag-of-words by default, as NAS-Bench-Graph trained on them (its data loading is
-    ``Planetoid(root, name)`` with no transform); ``normalize_features`` row-normalises them
-    (``T.NormalizeFeatures``, the usual PyG example set-up, not the benchmark's).
+    checksum-verified copy shipped in ``data/planetoid``. With ``root``, reads
+    ``<root>/<Name>/raw/ind.<name>.*`` with torch_geometric's own Planetoid parser, writing nothing
+    (PubMed needs this: it is not shipped). Features are the raw binary bag-of-words, as
+    NAS-Bench-Graph trained on them.
+
+    Parameters
+    ----------
+    name : str
+        ``"cora"``, ``"citeseer"`` or ``"pubmed"``.
+    root : str or os.PathLike, optional
+        A folder holding ``<Name>/raw/``.
+    normalize_features : bool
+        Row-normalise the features (the usual PyG example set-up, not the benchmark's).
+
+    Returns
+    -------
+    GraphData
+
+    Raises
+    ------
+    UnknownNameError
+        Not a Planetoid data set (the message suggests close names).
+    MissingSourceError
+        The raw files are not there.
     """
     key = name.lower()
     if key not in PLANETOID:
-        raise UnknownNameError(f"unknown Planetoid data set '{name}'; choose {one_of(sorted(PLANETOID))}")
+        raise UnknownNameError(unknown_name_message("Planetoid data set", name, sorted(PLANETOID)))
     try:
-        from torch_geometric.io import read_planetoid_data
         import torch_geometric.transforms as T
+        from torch_geometric.io import read_planetoid_data
     except ImportError as exc:
         raise MissingSourceError(
             f"reading Planetoid data needs torch_geometric ({exc}); pip install torch_geometric"

@@ -60,16 +60,17 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasbench.stats import spearman  # noqa: F401 - re-exported: proxies.spearman
 from nasbench.errors import NasbenchError, UnknownNameError, one_of
-from nasbench.live._rng import seeded
+from nasbench.live.seeding import seeded
+from nasbench.stats import spearman  # noqa: F401 - re-exported: proxies.spearman
 
 LossFn = Callable[[torch.Tensor, Any], torch.Tensor]
 
@@ -472,13 +473,11 @@ def score_benchmark(bench_name: str, names, *, sample: int, seed: int = 0, data_
     import time
 
     import nasbench
-    from nasbench.live.build import base_space_name, load_live_data, original_ids, write_augmented
-    from nasbench.live.models import build_model
-    from nasbench.table_writer import MetricColumn
-
     from nasbench.benchmark import is_user_name
     from nasbench.catalog import get_info
-    from nasbench.live.build import check_live_dataset
+    from nasbench.live.build import base_space_name, check_live_dataset, load_live_data, original_ids, write_augmented
+    from nasbench.live.models import build_model
+    from nasbench.table_writer import MetricColumn
 
     if not is_user_name(bench_name):  # absent data: typed error before the table is loaded or built
         info = get_info(bench_name)
@@ -495,7 +494,7 @@ def score_benchmark(bench_name: str, names, *, sample: int, seed: int = 0, data_
     scores = {p: np.full(n, np.nan) for p in names}
     info = {k: v for k, v in data.info.items() if k != "dataset"}
     t0 = time.perf_counter()
-    for j, (i, orig) in enumerate(zip(ids, original_ids(bench, ids))):
+    for j, orig in enumerate(original_ids(bench, ids)):
         net = build_model(f"{space}/{bench.info.dataset}", int(orig), seed=seed, **info)
         vals = compute_all(names, net, batch, seed=seed)
         for p in names:

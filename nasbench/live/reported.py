@@ -20,8 +20,8 @@ reads the epochs before it, as the official loop did (a NaN loss never beats ``m
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from nasbench.errors import UnknownNameError, one_of
 

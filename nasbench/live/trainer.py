@@ -23,23 +23,56 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Iterator
+from functools import partial
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from nasbench.errors import NasbenchError, one_of
-from nasbench.live._rng import child_seeds, seeded
+from nasbench.live.amp import grad_scaler, train_step
 from nasbench.live.data import GraphData, ImageData
 from nasbench.live.reported import Reported, reported
+from nasbench.live.seeding import child_seeds, seeded
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """Training hyperparameters."""
+    """Training hyperparameters (immutable; ``recipe.with_(epochs=1)`` makes a changed copy).
+
+    Parameters
+    ----------
+    epochs : int
+        Training epochs.
+    lr : float
+        Initial learning rate.
+    batch_size : int
+        Images per optimiser step (graphs: full batch).
+    optimizer : str
+        ``"sgd"`` or ``"adam"``.
+    momentum : float
+        SGD momentum.
+    nesterov : bool
+        Nesterov momentum (SGD).
+    weight_decay : float
+        L2 weight decay.
+    schedule : str
+        ``"cosine"`` (to 0 over all steps) or ``"constant"``.
+    label_smoothing : float
+        Cross-entropy label smoothing.
+    eval_batch_size : int
+        Images per evaluation batch.
+    max_steps_per_epoch : int, optional
+        Cap on optimiser steps per epoch (throughput checks, tests); None = full epochs.
+    report : str
+        Which epoch the benchmark reports (:mod:`nasbench.live.reported`): ``"final"``, ...
+    name : str
+        A label recorded with results.
+    """
 
     epochs: int
     lr: float
@@ -58,7 +91,7 @@ class Recipe:
     #: graph data: dropout passed to the model builder is separate; this recipe is the optimiser's
     name: str = ""
 
-    def with_(self, **changes) -> "Recipe":
+    def with_(self, **changes) -> Recipe:
         return replace(self, **changes)
 
 
@@ -74,13 +107,30 @@ NB201_RECIPE = Recipe(epochs=200, lr=0.1, batch_size=256, optimizer="sgd", momen
 def nbgraph_recipe(dataset: str) -> Recipe:
     """NAS-Bench-Graph's per-dataset optimiser settings (:mod:`nasbench.nbgraph_protocol`).
 
-    Full-batch training, one step per epoch, constant learning rate, plain SGD (no momentum)
-    or Adam, as the benchmark's trainer (``torch.optim.SGD(params, lr, weight_decay)``);
-    reported numbers: best validation accuracy, test accuracy at the minimum validation loss
-    (:mod:`nasbench.live.reported`).
+    Full-batch training, one step per epoch, constant learning rate, plain SGD (no momentum) or
+    Adam, as the benchmark's trainer; reported numbers: best validation accuracy, test accuracy at
+    the minimum validation loss (:mod:`nasbench.live.reported`).
+
+    Parameters
+    ----------
+    dataset : str
+        A NAS-Bench-Graph dataset (``"cora"``, ``"citeseer"``, ``"pubmed"``, ...).
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    UnknownNameError
+        Not a NAS-Bench-Graph dataset.
     """
     from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
 
+    if dataset.lower() not in NBGRAPH_PROTOCOL:
+        from nasbench.errors import UnknownNameError, unknown_name_message
+
+        raise UnknownNameError(unknown_name_message("NAS-Bench-Graph dataset", dataset, sorted(NBGRAPH_PROTOCOL)))
     p = NBGRAPH_PROTOCOL[dataset.lower()]
     return Recipe(epochs=p.epochs, lr=p.lr, optimizer=p.optimizer.lower(), momentum=0.0,
                   nesterov=False, weight_decay=p.weight_decay, schedule="constant",
@@ -89,6 +139,27 @@ def nbgraph_recipe(dataset: str) -> Recipe:
 
 @dataclass
 class EpochMetrics:
+    """Metrics of one training epoch (accuracies in %, losses in nats).
+
+    Parameters
+    ----------
+    epoch : int
+        1-based epoch.
+    train_loss : float
+        Mean training loss over the epoch.
+    train_acc : float
+        Training accuracy over the epoch (%).
+    valid_acc : float or None
+        Validation accuracy after the epoch (%); None without a validation split.
+    test_acc : float or None
+        Test accuracy after the epoch (%); None without a test split.
+    seconds : float
+        Wall-clock seconds of the epoch's training.
+    lr : float
+        Learning rate of the epoch's last step.
+    valid_loss, test_loss : float, optional
+        Graph data: mean NLL on the validation / test nodes after the epoch's step.
+    """
     epoch: int
     train_loss: float
     train_acc: float
@@ -103,7 +174,33 @@ class EpochMetrics:
 
 @dataclass
 class TrainResult:
-    """Outcome of one training run; accuracies in percent."""
+    """Outcome of one training run; accuracies in percent.
+
+    Parameters
+    ----------
+    ok : bool
+        False for a failed run (non-finite loss, out of memory).
+    reason : str or None
+        Why it failed.
+    epochs : list of EpochMetrics
+        Per-epoch metrics (those before a failure included).
+    device : str
+        Device name the run used.
+    amp : str, optional
+        Autocast dtype used (``"bfloat16"``, ``"float16"``) or None.
+    channels_last : bool
+        Whether NHWC was used.
+    deterministic : bool
+        Whether deterministic kernels were on.
+    seed : int, optional
+        The run's seed.
+    threads : int, optional
+        torch intra-op threads the run used.
+    reported : Reported, optional
+        The benchmark's numbers for this run, by ``recipe.report`` (also for failed runs).
+    total_seconds : float
+        Wall-clock seconds of the whole run.
+    """
 
     ok: bool
     reason: str | None
@@ -143,7 +240,22 @@ class _Failure(Exception):
 
 # ----- settings ------------------------------------------------------------------------------
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``'auto'`` -> CUDA when available else CPU; asking for CUDA without one is an error."""
+    """The torch device a device string names.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    NasbenchError
+        CUDA asked for on a machine without it, or an unknown name.
+    """
     if isinstance(device, torch.device):
         return device
     if device == "auto":
@@ -255,8 +367,41 @@ def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
           on_epoch: Callable[[EpochMetrics], None] | None = None) -> TrainResult:
     """Train ``model`` on ``data`` with ``recipe``; never raises for NaN loss or CUDA OOM.
 
-    ``threads``: torch intra-op threads for this call (restored afterwards); ``None`` keeps the
-    process's setting, and then the CPU result depends on it (see the module docstring).
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network (:func:`build_model`); moved to ``device``.
+    data : ImageData or GraphData
+        Training data with validation / test splits.
+    recipe : Recipe
+        Optimiser, schedule, epochs, batch size, and which epoch the benchmark reports.
+    device : str or torch.device
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    amp : bool or str, optional
+        Mixed precision on CUDA: False, True / ``"auto"`` (bf16 where supported, else fp16 with
+        loss scaling), ``"bf16"``, ``"fp16"``; ignored on CPU.
+    channels_last : bool
+        NHWC memory format for images on CUDA.
+    deterministic : bool
+        Deterministic kernels (slower) for bit-reproducible GPU runs.
+    seed : int
+        Seed of the data order, augmentation and dropout (scoped, never global).
+    threads : int, optional
+        torch intra-op threads for this call (restored afterwards); None keeps the process's
+        setting, and then the CPU result depends on it (module docstring).
+    on_epoch : callable, optional
+        Called with each epoch's :class:`EpochMetrics`.
+
+    Returns
+    -------
+    TrainResult
+        ``ok`` False with a ``reason`` for a non-finite loss or out-of-memory; per-epoch metrics
+        (accuracies in %, seconds of wall-clock time) and the benchmark's reported numbers.
+
+    Raises
+    ------
+    NasbenchError
+        A bad device, AMP setting, optimiser or schedule name.
     """
     dev = resolve_device(device)
     amp_dtype = resolve_amp(amp, dev)
@@ -272,7 +417,8 @@ def train(model: nn.Module, data: ImageData | GraphData, recipe: Recipe, *,
             result.threads = torch.get_num_threads()
             model.to(dev)
             if use_cl:
-                model.to(memory_format=torch.channels_last)
+                # Module.to(memory_format=...) exists at run time; torch's overloads omit it
+                model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
             if isinstance(data, ImageData):
                 _train_images(model, data, recipe, dev, amp_dtype, use_cl, gen, result, on_epoch)
             elif isinstance(data, GraphData):
@@ -338,7 +484,7 @@ def _evaluate(model: nn.Module, x: torch.Tensor | None, y: torch.Tensor | None, 
 def _train_images(model, data: ImageData, recipe: Recipe, dev, amp_dtype, use_cl, gen,
                   result: TrainResult, on_epoch) -> None:
     opt = _optimizer(model, recipe)
-    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
+    scaler = grad_scaler(amp_dtype)
     n = len(data.x_train)
     steps_per_epoch = math.ceil(n / recipe.batch_size)
     if recipe.max_steps_per_epoch is not None:
@@ -361,18 +507,9 @@ def _train_images(model, data: ImageData, recipe: Recipe, dev, amp_dtype, use_cl
             lr = _lr_at(recipe, step, total)
             for g in opt.param_groups:
                 g["lr"] = lr
-            with torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
-                logits = model(xb)
-                loss = F.cross_entropy(logits.float(), yb, label_smoothing=recipe.label_smoothing)
-            _check_finite(loss, epoch, s)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            logits, loss = train_step(model, xb, yb, opt, amp_dtype=amp_dtype, scaler=scaler,
+                                      label_smoothing=recipe.label_smoothing,
+                                      check_loss=partial(_check_finite, epoch=epoch, step=s))
             loss_sum += loss.detach() * len(idx)
             correct += (logits.detach().argmax(1) == yb).sum()
             seen += len(idx)

@@ -1,7 +1,7 @@
 """Check a search's incumbents by training them for real (``nasbench validate``).
 
 Reads the final incumbents of the runs in a result folder (the caller passes them in; the CLI
-reads them with :func:`reproduce.results.load_final`), takes the top-K distinct incumbents by
+reads them with :func:`reproduce.store.results.load_final`), takes the top-K distinct incumbents by
 the table's ``valid_acc`` plus N calibration architectures at evenly spaced quantiles of the
 table's validation ranking, trains each for S seeds with the live backend (through
 :func:`nasbench.live.build.run_jobs`, resumable: one run file per (arch, seed) under

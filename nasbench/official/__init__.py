@@ -19,18 +19,18 @@ table (every rebuild of ``nb101/cifar10`` materialises it, :mod:`nasbench.recipe
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from nasbench.errors import UnknownNameError, one_of
+from nasbench.name_table import import_target
 
-#: benchmark family (the part of the name before "/") -> (module, function)
-IMPORTERS: dict[str, tuple[str, str]] = {
+#: benchmark family (the part of the name before "/") -> "module:function" (imported on use)
+IMPORTERS: dict[str, str] = {
     # --- nb101 importer ---
-    "nb101": ("nasbench.official.nb101", "import_nb101"),
+    "nb101": "nasbench.official.nb101:import_nb101",
     # --- nb201/nats importers ---
-    "nb201": ("nasbench.official.nb201", "import_nb201"),
-    "nats-sss": ("nasbench.official.nats", "import_nats_sss"),
+    "nb201": "nasbench.official.nb201:import_nb201",
+    "nats-sss": "nasbench.official.nats:import_nats_sss",
 }
 
 
@@ -95,5 +95,4 @@ def import_official(name: str, source: str | Path, progress=None) -> Path:
         raise UnknownNameError(
             f"no importer of official files for '{name}'; families with one: {one_of(official_families())}"
         )
-    module_name, function = IMPORTERS[family]
-    return getattr(importlib.import_module(module_name), function)(name, Path(source), progress)
+    return import_target(IMPORTERS[family])(name, Path(source), progress)

@@ -33,6 +33,13 @@ import numpy as np
 
 from nasbench.errors import TableIntegrityError
 
+#: longest record :func:`read_records` accepts by default (a length above it is refused
+#: before anything is read or allocated for it)
+MAX_RECORD = 64 << 20
+#: a batch of records is CRC-checked together in a ``[records, longest]`` byte matrix; it is
+#: flushed before that matrix would pass this many bytes (one longer record goes alone)
+BATCH_BYTES = 8 << 20
+
 _POLY = 0x82F63B78
 _MASK_DELTA = 0xA282EAD8
 
@@ -117,15 +124,26 @@ def write_records(path: str | Path, records: Sequence[bytes]) -> Path:
     return path
 
 
-def read_records(path: str | Path, *, batch: int = 4096, on_bytes=None) -> Iterator[tuple[int, bytes]]:
+def read_records(path: str | Path, *, batch: int = 4096, on_bytes=None,
+                 max_record: int = MAX_RECORD) -> Iterator[tuple[int, bytes]]:
     """``(offset, data)`` of every record of a TFRecord file, CRCs checked, in file order.
 
-    Reads 1 MiB at a time and holds at most ``batch`` records; ``on_bytes(chunk)`` sees every
-    byte read (e.g. to compute the file's sha256 on the way).
+    Reads 1 MiB at a time and holds at most ``batch`` records whose CRC matrix (records x
+    longest record) stays under :data:`BATCH_BYTES`, so memory is bounded by a few MiB plus
+    one record; a record announcing more than ``max_record`` bytes is a CorruptRecordError
+    before it is read. Only a regular file is opened. ``on_bytes(chunk)`` sees every byte read
+    (e.g. to compute the file's sha256 on the way).
     """
+    from nasbench.official._pickles import OfficialFormatError, open_regular
+
     path = Path(path)
     pending: list[tuple[int, bytes, int]] = []  # offset, data, stored masked crc
-    with open(path, "rb") as fh:
+    widest = 0
+    try:
+        fh = open_regular(path)
+    except OfficialFormatError as exc:
+        raise CorruptRecordError(str(exc)) from None
+    with fh:
         buf = bytearray()
         base = 0  # file offset of buf[0]
         eof = False
@@ -163,6 +181,11 @@ def read_records(path: str | Path, *, batch: int = 4096, on_bytes=None) -> Itera
                     f"{path}: record at byte {base + pos} has a bad length CRC (not a TFRecord file, or corrupt); "
                     "download it again"
                 )
+            if length > max_record:
+                raise CorruptRecordError(
+                    f"{path}: record at byte {base + pos} announces {length:,} data bytes; at most "
+                    f"{max_record:,} are accepted (not a file of this benchmark, or corrupt)"
+                )
             end = pos + 12 + length + 4
             if not fill(end):
                 raise CorruptRecordError(
@@ -171,11 +194,15 @@ def read_records(path: str | Path, *, batch: int = 4096, on_bytes=None) -> Itera
                 )
             data = bytes(buf[pos + 12 : pos + 12 + length])
             (data_crc,) = struct.unpack("<I", buf[end - 4 : end])
+            if pending and (len(pending) + 1) * max(widest, length) > BATCH_BYTES:
+                yield from _checked(path, pending)  # the CRC matrix would grow past BATCH_BYTES
+                pending, widest = [], 0
             pending.append((base + pos, data, data_crc))
+            widest = max(widest, length)
             pos = end
             if len(pending) >= batch:
                 yield from _checked(path, pending)
-                pending = []
+                pending, widest = [], 0
     if pending:
         yield from _checked(path, pending)
 

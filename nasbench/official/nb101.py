@@ -36,12 +36,18 @@ import numpy as np
 
 from nasbench.catalog import get_info
 from nasbench.errors import MissingSourceError, TableIntegrityError, UnknownBenchmarkError
+from nasbench.official._schema import FLOAT32_MAX, MAX_EPOCHS, Fields, echo
 from nasbench.official._tfrecord import CorruptRecordError, decode_model_metrics, read_records
 from nasbench.spaces.nb101 import check_graph, format_spec, spec_hash, to_padded
 
 FIELDS = ("validation_accuracy", "test_accuracy", "train_accuracy", "training_time")
 NAMES = ("valid_acc", "test_acc", "train_acc", "train_time")
 REPLICATES = 3
+#: longest record accepted (official records are about 1 KB)
+MAX_RECORD = 1 << 20
+#: most JSON brackets a record may hold (one flat list has 1): bounds the parser's nesting
+MAX_BRACKETS = 64
+_HEX = frozenset("0123456789abcdef")
 VERIFY_FIRST = 1000
 VERIFY_EVERY = 100
 
@@ -95,23 +101,15 @@ def read_official(source: Path, progress=None) -> dict:
     per_epoch: dict[int, dict[str, _Grow]] = {}
     counts: dict[int, _Grow] = {}
     n_records = 0
-    for offset, data in read_records(source, on_bytes=digest.update):
-        try:
-            module_hash, epochs, raw_adjacency, raw_operations, raw_metrics = json.loads(data)
-            metrics = decode_model_metrics(base64.b64decode(raw_metrics))
-            epochs = int(epochs)
-        except (ValueError, TypeError) as exc:
-            raise CorruptRecordError(
-                f"{source}: record at byte {offset} is not a NAS-Bench-101 record "
-                f"([module_hash, epochs, raw_adjacency, raw_operations, raw_metrics]): {exc}"
-            ) from None
+    for offset, data in read_records(source, on_bytes=digest.update, max_record=MAX_RECORD):
+        module_hash, epochs, raw_adjacency, raw_operations, metrics = parse_record(data, offset, source)
         row = row_of.get(module_hash)
         if row is None:
             row = row_of[module_hash] = len(specs)
-            dim = int(round(len(raw_adjacency) ** 0.5))
+            dim = len(raw_operations)
             try:
                 matrix = (np.frombuffer(raw_adjacency.encode(), dtype=np.uint8) - ord("0")).reshape(dim, dim)
-                matrix, ops = check_graph(matrix, raw_operations.split(","))
+                matrix, ops = check_graph(matrix, raw_operations)
             except ValueError as exc:
                 raise CorruptRecordError(f"{source}: record at byte {offset}: bad graph ({exc})") from None
             if row < VERIFY_FIRST or row % VERIFY_EVERY == 0:
@@ -137,11 +135,6 @@ def read_official(source: Path, progress=None) -> dict:
             )
         count.data[row] = k + 1
         evals = metrics["evaluation_data"]
-        if len(evals) < 3:
-            raise CorruptRecordError(
-                f"{source}: record at byte {offset} has {len(evals)} evaluations; NB101 records have 3 "
-                "(start, halfway, end)"
-            )
         for name, field in zip(NAMES, FIELDS):
             scale = 100.0 if field.endswith("accuracy") else 1.0
             for suffix, ev in (("", evals[2]), ("_half", evals[1])):
@@ -160,6 +153,75 @@ def read_official(source: Path, progress=None) -> dict:
         "epochs": {e: {k: g.data[:n] for k, g in cols.items()} for e, cols in per_epoch.items()},
         "records": n_records, "sha256": digest.hexdigest(), "seconds": time.perf_counter() - t0,
     }
+
+
+def parse_record(data: bytes, offset: int, source: Path) -> tuple[str, int, str, list[str], dict]:
+    """The typed fields of one record: ``(module_hash, epochs, adjacency digits, ops, metrics)``.
+
+    Parameters
+    ----------
+    data : bytes
+        The record's data: the JSON list ``[module_hash, epochs, raw_adjacency,
+        raw_operations, raw_metrics]``.
+    offset : int
+        Its byte offset in the file (for messages).
+    source : Path
+        The file (for messages).
+
+    Returns
+    -------
+    tuple
+        ``module_hash`` (32 hex digits), ``epochs`` (1 .. MAX_EPOCHS), ``raw_adjacency`` (V*V
+        digits 0/1, V = number of ops, 2 .. 7), ``ops`` (list of V names), the decoded metrics.
+
+    Raises
+    ------
+    ImportFieldError
+        A field of the wrong type or outside its range (named, with what is allowed).
+    CorruptRecordError
+        The record is not a flat JSON list of five fields, or its metrics do not decode.
+    """
+    fields = Fields(f"{source}: record at byte {offset}")
+    head = "is not a NAS-Bench-101 record ([module_hash, epochs, raw_adjacency, raw_operations, raw_metrics])"
+    if data.count(b"[") + data.count(b"{") > MAX_BRACKETS:  # bounds the JSON parser's recursion
+        raise CorruptRecordError(f"{fields.source} {head}: JSON with more than {MAX_BRACKETS} brackets "
+                                 f"(nested data; a record is one flat list)")
+    try:
+        record = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise CorruptRecordError(f"{fields.source} {head}: {str(exc)[:100]}") from None
+    if not isinstance(record, list) or len(record) != 5:
+        raise CorruptRecordError(f"{fields.source} {head}: got {echo(record)}")
+    module_hash, epochs, adjacency, operations, raw_metrics = record
+    module_hash = fields.text(module_hash, "module_hash", 32)
+    if len(module_hash) != 32 or not set(module_hash) <= _HEX:
+        raise fields.fail("module_hash", "32 lowercase hex digits (graph_util.hash_module)", module_hash)
+    epochs = fields.integer(epochs, "epochs", 1, MAX_EPOCHS)
+    ops = fields.text(operations, "raw_operations", 200).split(",")
+    if not 2 <= len(ops) <= 7:
+        raise fields.fail("raw_operations", "2 .. 7 comma-separated operation names", operations)
+    adjacency = fields.text(adjacency, "raw_adjacency", 49)
+    if len(adjacency) != len(ops) ** 2 or not set(adjacency) <= {"0", "1"}:
+        raise fields.fail("raw_adjacency", f"{len(ops) ** 2} digits 0/1 (a {len(ops)}x{len(ops)} matrix, one "
+                                           f"row per operation)", adjacency)
+    raw_metrics = fields.text(raw_metrics, "raw_metrics", MAX_RECORD)
+    try:
+        metrics = decode_model_metrics(base64.b64decode(raw_metrics, validate=True))
+    except (ValueError, TypeError) as exc:
+        raise CorruptRecordError(f"{fields.source} {head}: raw_metrics does not decode ({exc})") from None
+    params = metrics["trainable_parameters"]
+    if params is not None:
+        fields.integer(params, "trainable_parameters", 0, 2**31 - 1)
+    evals = metrics["evaluation_data"]
+    if len(evals) < 3:
+        raise CorruptRecordError(
+            f"{fields.source} has {len(evals)} evaluations; NB101 records have 3 (start, halfway, end)"
+        )
+    for k in (1, 2):
+        for name in FIELDS:  # accuracies are fractions 0 .. 1, times seconds >= 0; NaN: not measured
+            fields.number(evals[k][name], f"evaluation_data[{k}].{name}", lo=0.0,
+                          hi=1.0 if name.endswith("accuracy") else FLOAT32_MAX)
+    return module_hash, epochs, adjacency, ops, metrics
 
 
 def write_imported(info, source: Path, data: dict, progress=None) -> Path:
@@ -187,7 +249,8 @@ def write_imported(info, source: Path, data: dict, progress=None) -> Path:
     missing = []
     if covered < len(groups):
         missing.append({"source": f"NAS-Bench-Suite-Zero graphs absent from {source.name}",
-                        "how": f"{len(groups) - covered} of its {len(groups)} graphs are not in the file; their proxies are left out"})
+                        "how": f"{len(groups) - covered} of its {len(groups)} graphs are not in the file; "
+                               "their proxies are left out"})
     sources = [
         SourceRecord(name=f"official NAS-Bench-101 tfrecord {source.name}", origin=str(source),
                      license="Apache-2.0 (google-research/nasbench)", sha256=data["sha256"], path=source.name),

@@ -48,9 +48,9 @@ per-epoch training times of epochs 1..e (seconds), the evaluator's cost of train
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -58,9 +58,12 @@ from nasbench.benchmark import OFFICIAL_IMPORT_RECIPE
 from nasbench.catalog import BenchmarkInfo
 from nasbench.official import target_info
 from nasbench.official._pickles import OfficialFormatError, load_torch_file
+from nasbench.official._schema import FLOAT32_MAX, MAX_EPOCHS, Fields, echo
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
 
 NB201_HP = {"less": "12", "full": "200"}  # .pth keys -> NATS-Bench hp keys
+#: largest architecture index of any official topology / size file (NATS-sss: 32,768 archs)
+MAX_INDEX = 32_767
 #: recipe name written into imported tables (provenance; `nasbench info` shows it)
 RECIPE = OFFICIAL_IMPORT_RECIPE
 
@@ -88,7 +91,8 @@ class DatasetKeys:
 DATASET_KEYS = {
     "cifar10": DatasetKeys("cifar10-valid", Split("cifar10-valid", "x-valid"), Split("cifar10", "ori-test")),
     "cifar100": DatasetKeys("cifar100", Split("cifar100", "x-valid"), Split("cifar100", "x-test"), "ori-test"),
-    "imagenet16-120": DatasetKeys("ImageNet16-120", Split("ImageNet16-120", "x-valid"), Split("ImageNet16-120", "x-test"), "ori-test"),
+    "imagenet16-120": DatasetKeys("ImageNet16-120", Split("ImageNet16-120", "x-valid"),
+                                  Split("ImageNet16-120", "x-test"), "ori-test"),
 }
 
 
@@ -106,26 +110,70 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _series(values, epochs: int) -> np.ndarray:
-    """Per-epoch values (dict keyed 0..E-1 or a list) as float64 ``[E]``; NaN where absent."""
+#: allowed range of each kind of value (NaN passes: not measured)
+ACC = {"lo": 0.0, "hi": 100.0}  # top-1 accuracy in %
+NONNEG = {"lo": 0.0}  # losses, times (s), params (M), FLOPs (M)
+
+
+def _series(values, epochs: int, fields: Fields, field: str, bounds: dict) -> np.ndarray:
+    """Per-epoch values (dict keyed 0..E-1 or a list of E) as float64 ``[E]``; NaN where absent.
+    None is a curve the file does not have; anything else malformed is an ImportFieldError."""
     out = np.full(epochs, np.nan)
     if values is None:
         return out
-    items = values.items() if isinstance(values, dict) else enumerate(values)
-    for k, v in items:
-        if isinstance(k, int) and 0 <= k < epochs and isinstance(v, (int, float)) and v is not None:
-            out[k] = float(v)
+    if isinstance(values, dict):
+        items = fields.mapping(values, field, epochs).items()
+        keys, vals = list(values.keys()), list(values.values())
+    else:
+        items = enumerate(fields.sequence(values, field, epochs))
+        keys, vals = list(range(len(values))), list(values)
+    if _plain_numbers(keys, int) and _plain_numbers(vals, float) and (not keys or 0 <= min(keys) <= max(keys) < epochs):
+        arr = _as_array(vals)  # fast path: every key and value well typed
+        if _in_bounds(arr, bounds):
+            out[keys] = arr
+            return out
+    for k, v in items:  # the slow path names the first bad entry
+        k = fields.integer(k, f"{field} key", 0, epochs - 1)
+        out[k] = fields.optional_number(v, f"{field}[{k}]", **bounds)
     return out
 
 
-def _eval_series(values, key: str, epochs: int) -> np.ndarray:
+def _plain_numbers(values: list, kind: type) -> bool:
+    """Every value an int (``kind`` int) or an int / float (``kind`` float), no bools."""
+    allowed = (int,) if kind is int else (int, float)
+    return all(type(v) in allowed for v in values)
+
+
+def _as_array(values: list) -> np.ndarray | None:
+    """``values`` (ints / floats) as float64, or None when one does not fit (10**400)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _in_bounds(arr: np.ndarray | None, bounds: dict) -> bool:
+    if arr is None:
+        return False
+    lo, hi = bounds.get("lo", -FLOAT32_MAX), bounds.get("hi", FLOAT32_MAX)
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.isnan(arr) | ((arr >= lo) & (arr <= hi))))
+
+
+def _eval_series(values, key: str, epochs: int, fields: Fields, field: str, bounds: dict) -> np.ndarray:
+    """``values['<key>@<epoch>']`` for epochs 0..E-1 (only those keys are read) as float64."""
     out = np.full(epochs, np.nan)
-    if not isinstance(values, dict):
+    if values is None:
         return out
-    for i in range(epochs):
-        v = values.get(f"{key}@{i}")
-        if isinstance(v, (int, float)):
-            out[i] = float(v)
+    values = fields.mapping(values, field)
+    names = [f"{key}@{i}" for i in range(epochs)]
+    vals = [values.get(name) for name in names]
+    if _plain_numbers(vals, float):
+        arr = _as_array(vals)
+        if _in_bounds(arr, bounds):
+            return arr
+    for i, name in enumerate(names):
+        out[i] = fields.optional_number(values.get(name), f"{field}['{name}']", **bounds)
     return out
 
 
@@ -138,12 +186,13 @@ def _legacy_fixed(values: list[float], seeds: list[int]) -> float:
 
 
 def _latency(results: list[dict]) -> float:
-    """Mean of the positive per-run latencies (api_utils.py lines 824-826); NaN if none."""
+    """Mean of the positive per-run latencies (api_utils.py lines 824-826); NaN if none.
+    Each run's ``latency`` was read as a tuple of floats by :meth:`CurveCollector._extract`."""
     lat = []
     for rc in results:
         raw = rc.get("latency")
-        if isinstance(raw, (list, tuple)) and raw:
-            v = float(np.mean([float(x) for x in raw]))
+        if raw:
+            v = float(np.mean(raw))
             if v > 0:
                 lat.append(v)
     return float(np.mean(lat)) if lat else np.nan
@@ -159,17 +208,21 @@ class CurveCollector:
         self.seeds: dict[str, set[int]] = {keys.search: set(), keys.test.run: set()}
 
     def add(self, index: int, arch_results: dict) -> None:
-        """Add one architecture's ArchResults-state of this hp."""
-        if not isinstance(arch_results, dict) or not isinstance(arch_results.get("all_results"), dict):
-            raise OfficialFormatError(f"{self.source}: architecture {index}: hp '{self.hp}' is not an ArchResults dict")
-        if not 0 <= index < self.n:
-            raise OfficialFormatError(f"{self.source}: architecture index {index} outside 0 .. {self.n - 1}")
-        runs = arch_results["all_results"]
+        """Add one architecture's ArchResults-state of this hp (every field type- and
+        range-checked: :class:`~nasbench.official._schema.ImportFieldError` names a bad one)."""
+        fields = Fields(self.source)
+        index = fields.integer(index, "an architecture index", 0, self.n - 1)
+        where = f"arch2infos[{index}]['{self.hp}']"
+        arch_results = fields.mapping(arch_results, where)
+        runs = fields.mapping(arch_results.get("all_results"), f"{where}['all_results']")
         row: dict = {}
-        for (dataset, seed), rc in runs.items():
-            if dataset not in self.seeds or not isinstance(rc, dict):
+        for key, rc in runs.items():
+            dataset, seed = fields.run_key(key, f"{where}['all_results']")
+            if dataset not in self.seeds:
                 continue
-            epochs = int(rc.get("epochs", 0))
+            field = f"{where}['all_results'][{echo(key)}]"
+            rc = fields.mapping(rc, field)
+            epochs = fields.integer(rc.get("epochs"), f"{field}['epochs']", 1, MAX_EPOCHS)
             if self.epochs is None:
                 self.epochs = epochs
             elif epochs != self.epochs:
@@ -177,24 +230,33 @@ class CurveCollector:
                     f"{self.source}: architecture {index}, run ({dataset}, seed {seed}) has {epochs} epochs, "
                     f"others {self.epochs}; every run of hp '{self.hp}' must have the same schedule"
                 )
-            self.seeds[dataset].add(int(seed))
-            row[(dataset, int(seed))] = self._extract(dataset, rc)
+            self.seeds[dataset].add(seed)
+            row[(dataset, seed)] = self._extract(dataset, rc, fields, field)
         self._rows[index] = row
 
-    def _extract(self, dataset: str, rc: dict) -> dict:
+    def _extract(self, dataset: str, rc: dict, fields: Fields, field: str) -> dict:
         e = self.epochs
         keys = self.keys
-        out = {"params": rc.get("params"), "flop": rc.get("flop"), "latency": rc.get("latency")}
+        latency = rc.get("latency")
+        latency = () if latency is None else tuple(
+            fields.number(v, f"{field}['latency'][{i}]", nan=False, lo=0.0)
+            for i, v in enumerate(fields.sequence(latency, f"{field}['latency']")))
+        out = {"params": fields.optional_number(rc.get("params"), f"{field}['params']", **NONNEG),
+               "flop": fields.optional_number(rc.get("flop"), f"{field}['flop']", **NONNEG), "latency": latency}
         if dataset == keys.search:
-            out["train_acc"] = _series(rc.get("train_acc1es"), e)
-            out["train_loss"] = _series(rc.get("train_losses"), e)
-            out["train_time"] = np.cumsum(_series(rc.get("train_times"), e))  # NaN propagates: never imputed
-            out["valid_acc"] = _eval_series(rc.get("eval_acc1es"), keys.valid.key, e)
-            out["valid_loss"] = _eval_series(rc.get("eval_losses"), keys.valid.key, e)
+            out["train_acc"] = _series(rc.get("train_acc1es"), e, fields, f"{field}['train_acc1es']", ACC)
+            out["train_loss"] = _series(rc.get("train_losses"), e, fields, f"{field}['train_losses']", NONNEG)
+            times = _series(rc.get("train_times"), e, fields, f"{field}['train_times']", NONNEG)
+            out["train_time"] = np.cumsum(times)  # NaN propagates: never imputed
+            if not np.all(np.isnan(out["train_time"]) | (np.abs(out["train_time"]) <= 3.4e38)):
+                raise fields.fail(f"{field}['train_times']", "times whose sum fits float32", "an overflowing sum")
+            acc, loss = rc.get("eval_acc1es"), rc.get("eval_losses")
+            out["valid_acc"] = _eval_series(acc, keys.valid.key, e, fields, f"{field}['eval_acc1es']", ACC)
+            out["valid_loss"] = _eval_series(loss, keys.valid.key, e, fields, f"{field}['eval_losses']", NONNEG)
             if keys.valtest:
-                out["valtest_acc"] = _eval_series(rc.get("eval_acc1es"), keys.valtest, e)
+                out["valtest_acc"] = _eval_series(acc, keys.valtest, e, fields, f"{field}['eval_acc1es']", ACC)
         if dataset == keys.test.run:
-            out["test_acc"] = _eval_series(rc.get("eval_acc1es"), keys.test.key, e)
+            out["test_acc"] = _eval_series(rc.get("eval_acc1es"), keys.test.key, e, fields, f"{field}['eval_acc1es']", ACC)
         return out
 
     @property
@@ -230,8 +292,8 @@ class CurveCollector:
             if sizes:
                 sizes.sort(key=lambda sv: sv[0])
                 run_seeds = [s for s, _ in sizes]
-                params = [float(v["params"]) for _, v in sizes if isinstance(v["params"], (int, float))]
-                flops = [float(v["flop"]) for _, v in sizes if isinstance(v["flop"], (int, float))]
+                params = [v["params"] for _, v in sizes if not np.isnan(v["params"])]
+                flops = [v["flop"] for _, v in sizes if not np.isnan(v["flop"])]
                 out["params"][index, 0, 0] = _legacy_fixed(params, run_seeds) if len(params) == len(sizes) else np.nan
                 out["flops"][index, 0, 0] = _legacy_fixed(flops, run_seeds) if len(flops) == len(sizes) else np.nan
                 out["latency"][index, 0, 0] = _latency([v for _, v in sizes])
@@ -258,7 +320,8 @@ def metric_columns(arrays: dict, seeds: dict, keys: DatasetKeys, origin: str) ->
         "valid_loss": MetricColumn(arrays["valid_loss"], "valid", "",
                                    f"cross-entropy loss on '{v.key}' of {run}; replicates as valid_acc", origin, "loss"),
         "test_acc": MetricColumn(arrays["test_acc"], "test", "%",
-                                 f"top-1 accuracy on '{te.key}' of run '{te.run}' after each epoch; replicate k = seed k of [{t}]",
+                                 f"top-1 accuracy on '{te.key}' of run '{te.run}' after each epoch; "
+                                 f"replicate k = seed k of [{t}]",
                                  origin, "accuracy"),
         "train_acc": MetricColumn(arrays["train_acc"], "train", "%",
                                   f"top-1 training accuracy of {run} in each epoch; replicates as valid_acc", origin, "accuracy"),
@@ -279,21 +342,24 @@ def write_curves_table(info: BenchmarkInfo, space, meta_archs: list[str] | None,
     """Collect ``records`` (index -> {hp: ArchResults-state}) of schedule ``hp`` and write the table."""
     if meta_archs is not None:
         expected = [space.to_str(i) for i in range(space.size)]
+        meta_archs = Fields(source).sequence(meta_archs, "meta_archs", space.size)
         if len(meta_archs) != space.size or list(meta_archs) != expected:
             first = next((i for i, (a, b) in enumerate(zip(meta_archs, expected)) if a != b), min(len(meta_archs), space.size))
             raise OfficialFormatError(
                 f"{source}: meta_archs ({len(meta_archs)} entries) differ from the {space.size} architectures of "
-                f"space '{space.name}' in index order (first difference at index {first}); not a {kind} file?"
+                f"space '{space.name}' in index order (first difference at index {first}); is it the right {kind}?"
             )
     keys = keys or DATASET_KEYS[info.dataset]
     collector = CurveCollector(space.size, keys, hp, str(source))
     for index, hps in records:
+        hps = Fields(source).mapping(hps, f"arch2infos[{echo(index)}]", 100)
         if hp in hps:
             collector.add(index, hps[hp])
     arrays, seeds = collector.arrays()
     origin = f"{kind} {source.name} (hp '{hp}')"
     digest = file_sha256(source)
-    record = SourceRecord(name=f"official {kind}: {source.name}", origin=f"imported by `nasbench import {info.name} --from {source}`",
+    record = SourceRecord(name=f"official {kind}: {source.name}",
+                          origin=f"imported by `nasbench import {info.name} --from {source}`",
                           license=info.license, sha256=digest, path=source.name)
     spec = TableSpec(
         name=info.name, space=space.name, dataset=info.dataset,
@@ -310,47 +376,50 @@ def write_curves_table(info: BenchmarkInfo, space, meta_archs: list[str] | None,
 
 
 def _pth_records(data: dict, source: Path) -> Iterator[tuple[int, dict]]:
-    for index, infos in data["arch2infos"].items():
-        if not isinstance(infos, dict):
-            raise OfficialFormatError(f"{source}: arch2infos[{index}] is not a dict of 'less'/'full'")
-        yield int(index), {NB201_HP.get(k, str(k)): v for k, v in infos.items()}
+    fields = Fields(source)
+    for index, infos in fields.mapping(data["arch2infos"], "arch2infos").items():
+        index = fields.integer(index, "an arch2infos key (architecture index)", 0, MAX_INDEX)
+        infos = fields.mapping(infos, f"arch2infos[{index}] (a dict of 'less'/'full')", 100)
+        yield index, {NB201_HP.get(fields.text(k, f"arch2infos[{index}] key", 10), k): v for k, v in infos.items()}
 
 
 def read_pth(source: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """meta_archs and (index, {hp: ArchResults-state}) of a NAS-Bench-201 ``.pth`` file."""
     data = load_torch_file(source)
-    if not isinstance(data, dict) or not {"meta_archs", "arch2infos"} <= set(data):
+    if not isinstance(data, dict) or "meta_archs" not in data or "arch2infos" not in data:
         raise OfficialFormatError(
             f"{source}: expected a dict with 'meta_archs', 'arch2infos', 'evaluated_indexes' "
-            f"(NAS-Bench-201 v1_0 / v1_1 .pth); got {type(data).__name__}"
-            + (f" with keys {sorted(map(str, data))[:6]}" if isinstance(data, dict) else "")
+            f"(NAS-Bench-201 v1_0 / v1_1 .pth); got {echo(data)}"
+            + (f" with keys {', '.join(echo(k) for k in list(data)[:6])}" if isinstance(data, dict) else "")
         )
-    return list(data["meta_archs"]), _pth_records(data, source)
+    return Fields(source).sequence(data["meta_archs"], "meta_archs", MAX_INDEX + 1), _pth_records(data, source)
 
 
 def import_nb201(name: str, source: Path, progress=None) -> Path:
     """``nasbench import nb201/<dataset> --from PATH``: the official file replaces the cached
     table of ``name`` (see docs/benchmarks/nb201.md, "Official files")."""
-    from nasbench.benchmark import _LOADED, table_path
+    from nasbench.benchmark import forget, table_path
     from nasbench.spaces import get_space
 
     info = target_info(name, "nb201", [f"nb201/{d}" for d in DATASET_KEYS], "a NAS-Bench-201 / NATS topology file")
     source = Path(source).expanduser()
     if not source.exists():
-        raise OfficialFormatError(f"{source} does not exist; give a NAS-Bench-201-v1_*.pth file or a NATS-tss-v1_0-3ffb9-* folder")
+        raise OfficialFormatError(
+            f"{source} does not exist; give a NAS-Bench-201-v1_*.pth file or a NATS-tss-v1_0-3ffb9-* folder"
+        )
     space = get_space("nb201")
     if source.is_dir() or source.name.endswith(".pbz2"):
-        from nasbench.official.nats import read_nats_archive
+        from nasbench.official.nats_archive import read_nats_archive
 
         meta_archs, records = read_nats_archive(source, progress)
         kind = "NATS-Bench topology archive"
     else:
         meta_archs, records = read_pth(source)
-        kind = "NAS-Bench-201 file"
+        kind = "NAS-Bench-201 .pth file"
     notes = ("The 12-epoch schedule runs (hp='12', 'less') are not imported: on this table valid_acc@12 is "
              "epoch 12 of the 200-epoch run, not the paper's 12-epoch protocol. "
              "`nasbench import " + name + "` (without --from) restores the built-in table.")
     out = table_path(name)
     path = write_curves_table(info, space, meta_archs, records, "200", source, kind, out, notes, progress)
-    _LOADED.pop((name, str(out)), None)  # a process that loaded the built-in table reopens it
+    forget(name)  # a process that loaded the built-in table reopens it
     return path

@@ -17,10 +17,13 @@ folder's ``SHA256SUMS`` before a recipe reads it; a mismatch or an absent file r
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import os
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from nasbench.errors import PublishedDataError
@@ -55,14 +58,14 @@ def data_dir() -> Path:
                 f"the data shipped with the package"
             )
         return path
-    path = _shipped_dir()
-    if path is None:
+    shipped = _shipped_dir()
+    if shipped is None:
         raise PublishedDataError(
             "the published data shipped with nasbench is missing (no data/SHA256SUMS in the checkout "
             "and no nasbench_data package installed); reinstall the package, or set "
             f"{ENV_VAR} to a folder written by `python -m nasbench.published.convert`"
         )
-    return path
+    return shipped
 
 
 _SUMS: dict[tuple, dict[str, str]] = {}
@@ -122,7 +125,52 @@ def published_file(relative: str) -> Path:
                 f"(`git checkout -- data/`) or regenerate it with `python -m nasbench.published.convert`"
             )
         _VERIFIED[key] = actual
+    _HANDED_OUT.append(path)
     return path
+
+
+#: every published file :func:`published_file` handed out in this process, in order (for
+#: :func:`reading_published` to name the file a failed read was about)
+_HANDED_OUT: list[Path] = []
+#: what reading a damaged gzip / CSV / JSON / NPZ raises (gzip.BadGzipFile is an OSError,
+#: pandas' ParserError and json's JSONDecodeError are ValueErrors)
+_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zlib.error, UnicodeError)
+
+
+@contextlib.contextmanager
+def reading_published(what: str) -> Iterator[None]:
+    """Turn a failure to parse a published file inside the block into a PublishedDataError
+    naming the file(s) handed out by :func:`published_file` in the block (most recent first).
+
+    A file that passed its checksum can still be unreadable when the checksum list was edited
+    to match it: that must be a one-line error naming the file, not a ``BadGzipFile`` or pandas
+    traceback.
+
+    Parameters
+    ----------
+    what : str
+        What the block does (e.g. ``"building nb201/cifar10"``), for the message.
+    """
+    start = len(_HANDED_OUT)
+    try:
+        yield
+    except PublishedDataError:
+        raise
+    except _READ_ERRORS as exc:
+        from nasbench.errors import NasbenchError
+
+        if isinstance(exc, NasbenchError):
+            raise
+        files = list(dict.fromkeys(reversed(_HANDED_OUT[start:])))
+        if not files:
+            raise
+        named = str(files[0]) + (f" (or one of {', '.join(map(str, files[1:4]))})" if len(files) > 1 else "")
+        raise PublishedDataError(
+            f"published data file {named} cannot be read while {what} ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:150]}), although it matches its checksum list: the file and {CHECKSUMS} were both "
+            f"changed; restore them from the repository (`git checkout -- data/`) or regenerate the folder "
+            f"with `python -m nasbench.published.convert`"
+        ) from None
 
 
 def provenance(relative: str) -> dict:
@@ -135,4 +183,5 @@ def provenance(relative: str) -> dict:
         raise PublishedDataError(f"{folder / SOURCES} has no entry for '{relative}'") from None
 
 
-__all__ = ["ENV_VAR", "data_dir", "provenance", "published_file", "read_checksums", "sha256_of"]
+__all__ = ["ENV_VAR", "data_dir", "provenance", "published_file", "read_checksums", "reading_published",
+           "sha256_of"]

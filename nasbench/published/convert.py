@@ -27,9 +27,9 @@ import pickle
 import shutil
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -115,7 +115,7 @@ def _mini_bench(originals: Path, out: Path) -> None:
 def _latency(originals: Path, out: Path) -> None:
     folder = originals / "nb201/latency"
     index: dict = _read_torch_list(folder / "str_arch2idx.pt")
-    archs = sorted(index, key=index.get)
+    archs = sorted(index, key=index.__getitem__)
     if [index[a] for a in archs] != list(range(len(archs))):
         raise ValueError("str_arch2idx.pt: indices are not 0..n-1")
     devices = sorted(p.stem for p in folder.glob("*.pt") if p.stem not in ("str_arch2idx", "hardware_embedding_index"))

@@ -52,11 +52,15 @@ from nasbench.catalog import BenchmarkInfo
 from nasbench.errors import TableIntegrityError
 from nasbench.paths import nasbench_home
 from nasbench.published import provenance, published_file
+from nasbench.recipes.suite_zero import PROXIES, proxy_columns
 from nasbench.spaces.nb101 import (
-    check_graph, format_spec, graph_cache_path, spec_hash, to_padded,
+    check_graph,
+    format_spec,
+    graph_cache_path,
+    spec_hash,
+    to_padded,
     write_graph_cache,
 )
-from nasbench.recipes.suite_zero import PROXIES, proxy_columns
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
 
 RECORDS = "nb101/nb101_records.json.gz"

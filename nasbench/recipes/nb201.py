@@ -28,8 +28,8 @@ import numpy as np
 from nasbench.catalog import NB201_DATASETS, BenchmarkInfo
 from nasbench.errors import TableIntegrityError
 from nasbench.published import provenance, published_file
-from nasbench.recipes._common import package_data_file, read_pickle
 from nasbench.published.suite_zero import PROXIES, read_scores
+from nasbench.recipes._common import package_data_file, read_pickle
 from nasbench.recipes.suite_zero import proxy_columns
 from nasbench.spaces import get_space
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
@@ -41,7 +41,8 @@ F12, F200 = 0, 1
 TEST_CSV = "nb201/nats_test_acc_200.csv.gz"
 MINI_BENCH = "nb201/mini_nasbench201_12epoch.csv.gz"
 LATENCY_CSV = "nb201/help_latency.csv.gz"
-CSV_COLUMN = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs", "imagenet16-120": "ImageNetTestAccuracy200Epochs"}
+CSV_COLUMN = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs",
+              "imagenet16-120": "ImageNetTestAccuracy200Epochs"}
 MINI_PREFIX = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet"}
 SUITE_ZERO = "naslib-zc/zc_nasbench201.json.gz"
 SUITE_ZERO_DATASET = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "ImageNet16-120"}
@@ -102,8 +103,10 @@ def _base_metrics(info: BenchmarkInfo, space) -> tuple[dict, SourceRecord]:
     origin = f"{PIP_NAME}: datasets/nasbench201/{path.name}"
     split = "cifar10-valid" if info.dataset == "cifar10" else info.dataset
     metrics = {
-        "valid_acc": MetricColumn(valid, "valid", "%", f"validation accuracy ({split}); replicate = training seed", origin, "accuracy"),
-        "train_time": MetricColumn(train_time, "cost", "s", "wall-clock training time of the run up to this fidelity (s)", origin),
+        "valid_acc": MetricColumn(valid, "valid", "%", f"validation accuracy ({split}); replicate = training seed",
+                                  origin, "accuracy"),
+        "train_time": MetricColumn(train_time, "cost", "s",
+                                   "wall-clock training time of the run up to this fidelity (s)", origin),
         "latency": MetricColumn(latency, "hardware", "s", "inference latency per batch measured by NAS-Bench-201 (s)", origin),
         "params": MetricColumn(params, "size", "M", "number of parameters (millions)", origin),
     }

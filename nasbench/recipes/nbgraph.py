@@ -44,9 +44,13 @@ def build(info: BenchmarkInfo, out: Path) -> Path:
     measure = "ROC-AUC" if proteins else "accuracy"
     origin = f"{PIP_NAME}: nas_bench_graph/light/{info.dataset}.bench"
     metrics = {
-        "valid_acc": MetricColumn(column("valid_perf", 100.0), "valid", "%", f"best validation {measure} over the epochs, mean of 3 seeds", origin, measure),
-        "test_acc": MetricColumn(column("perf", 100.0), "test", "%", f"test {measure} at the epoch of minimum validation loss, mean of 3 seeds", origin, measure),
-        "latency": MetricColumn(column("latency"), "hardware", "s", "inference latency of the trained model on the benchmark's GPU (s)", origin),
+        "valid_acc": MetricColumn(column("valid_perf", 100.0), "valid", "%",
+                                  f"best validation {measure} over the epochs, mean of 3 seeds", origin, measure),
+        "test_acc": MetricColumn(column("perf", 100.0), "test", "%",
+                                 f"test {measure} at the epoch of minimum validation loss, mean of 3 seeds", origin,
+                                 measure),
+        "latency": MetricColumn(column("latency"), "hardware", "s",
+                                "inference latency of the trained model on the benchmark's GPU (s)", origin),
         "params": MetricColumn(column("para"), "size", "M", "number of parameters (millions)", origin),
     }
     epochs = NBGRAPH_PROTOCOL[info.dataset].epochs
@@ -63,7 +67,8 @@ def build(info: BenchmarkInfo, out: Path) -> Path:
         sources=[SourceRecord.of_file(source, f"nas-bench-graph light/{info.dataset}.bench", PIP_NAME, "Apache-2.0")],
         notes=(
             f"One fidelity: the full {epochs}-epoch run of the NB-Graph protocol; valid_acc is the best "
-            f"validation {measure} over the epochs, test_acc the test {measure} at the epoch of minimum validation loss. {measure} x 100. One replicate: the published mean over 3 seeds."
+            f"validation {measure} over the epochs, test_acc the test {measure} at the epoch of minimum validation "
+            f"loss. {measure} x 100. One replicate: the published mean over 3 seeds."
         ),
     )
     return write_table(spec, out)

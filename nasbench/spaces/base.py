@@ -30,13 +30,51 @@ from nasbench.errors import InvalidArchitectureError, UnknownNameError, one_of
 class CellGraph:
     """A DAG with operations, for GNN predictors and live trainers.
 
-    ``adjacency[i, j] == 1`` means node i feeds node j (upper triangular, node 0 is the
-    input). ``ops[i]`` is the operation name at node i (``"input"``/``"output"`` for the
-    ends where a space has them).
+    Parameters
+    ----------
+    adjacency : numpy.ndarray of int8, shape (n, n)
+        ``adjacency[i, j] == 1`` means node i feeds node j (upper triangular, node 0 is the input).
+    ops : tuple of str
+        The operation name at each node (``"input"`` / ``"output"`` at the ends where a space has them).
     """
 
     adjacency: np.ndarray
     ops: tuple[str, ...]
+
+
+def one_change_neighbor_table(digits: np.ndarray, n_values: int,
+                               id_of_code: np.ndarray | None = None) -> np.ndarray:
+    """Neighbour table of a product space: the ids that differ from each row in one digit.
+
+    For spaces whose architectures are tuples of ``L`` categorical choices with ``n_values``
+    options each (NB201's 6 edge ops, NB-Macro's 8 layer blocks), numbered by the positional
+    code ``sum(digits[j] * n_values ** (L - 1 - j))``.
+
+    Parameters
+    ----------
+    digits : ndarray of int, shape (n_archs, L)
+        The choices of every architecture, row ``i`` = architecture id ``i``.
+    n_values : int
+        Options per choice.
+    id_of_code : ndarray of int, shape (n_values ** L,), optional
+        Architecture id of each code; None when the id is the code itself.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_archs, L * (n_values - 1))
+        Row ``i``: the ids that differ from ``i`` in exactly one choice, sorted; read-only.
+    """
+    digits = np.asarray(digits, dtype=np.int64)
+    n, length = digits.shape
+    place = n_values ** np.arange(length - 1, -1, -1, dtype=np.int64)
+    codes = digits @ place
+    shifts = np.arange(1, n_values)  # every other option of a choice, as offsets mod n_values
+    new = (digits[:, :, None] + shifts) % n_values  # [n, L, n_values - 1]
+    neighbour_codes = codes[:, None, None] + (new - digits[:, :, None]) * place[None, :, None]
+    ids = neighbour_codes if id_of_code is None else id_of_code[neighbour_codes]
+    table = np.sort(ids.reshape(n, -1), axis=1)
+    table.setflags(write=False)
+    return table
 
 
 class SearchSpace(ABC):

@@ -169,7 +169,7 @@ class DartsSpace(SearchSpace):
         return f"Genotype({', '.join(parts)})"
 
     def from_str(self, text: str) -> int:
-        cells = _parse_genotype(text)
+        cells = parse_genotype(text)
         dec = []
         for cell in CELLS:
             genes = cells[cell]
@@ -258,8 +258,24 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _parse_genotype(text: str) -> dict[str, list[tuple[str, int]]]:
-    """``{"normal": [(op, input)] * 8, "reduce": [...]}`` of a DARTS genotype string."""
+def parse_genotype(text: str) -> dict[str, list[tuple[str, int]]]:
+    """Parse a DARTS ``Genotype(...)`` string (as printed by the DARTS code) without evaluating it.
+
+    Parameters
+    ----------
+    text : str
+        ``Genotype(normal=[('op', input), ...], normal_concat=..., reduce=[...], reduce_concat=...)``.
+
+    Returns
+    -------
+    dict of str to list of (str, int)
+        ``{"normal": [(op, input)] * 8, "reduce": [...]}``.
+
+    Raises
+    ------
+    InvalidArchitectureError
+        Not a genotype string, unknown fields or ops, wrong pair counts (the message says which).
+    """
     hint = ("expected Genotype(normal=[('op', input), ... 8 pairs], normal_concat=[2, 3, 4, 5], "
             "reduce=[... 8 pairs], reduce_concat=[2, 3, 4, 5])")
     if not isinstance(text, str):
@@ -274,7 +290,7 @@ def _parse_genotype(text: str) -> dict[str, list[tuple[str, int]]]:
     unknown = set(fields) - {"normal", "reduce", "normal_concat", "reduce_concat"}
     if unknown or not {"normal", "reduce"} <= set(fields):
         raise InvalidArchitectureError(
-            f"genotype fields must be normal, normal_concat, reduce, reduce_concat; got {sorted(fields)}; {hint}"
+            f"genotype fields must be normal, normal_concat, reduce, reduce_concat; got {sorted(map(str, fields))}; {hint}"
         )
     out = {}
     for cell in CELLS:
@@ -309,7 +325,7 @@ def _parse_genotype(text: str) -> dict[str, list[tuple[str, int]]]:
 def _concat_values(node: ast.expr) -> list[int]:
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
             and all(isinstance(a, ast.Constant) and type(a.value) is int for a in node.args)):
-        return list(range(*[a.value for a in node.args]))
+        return list(range(*[a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]))
     try:
         return list(ast.literal_eval(node))
     except (ValueError, TypeError):

@@ -44,8 +44,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -276,7 +278,7 @@ class NB101Space(SearchSpace):
         self._by_decisions: dict[bytes, int] = {}
 
     @classmethod
-    def from_specs(cls, specs: Sequence[str], source: str = "") -> "NB101Space":
+    def from_specs(cls, specs: Sequence[str], source: str = "") -> NB101Space:
         """Space of arbitrary spec strings (hashed here; duplicates and isomorphs merged)."""
         pairs = dict(canonical_spec(s) for s in specs)
         hashes = sorted(pairs)
@@ -469,7 +471,7 @@ def table_space(benchmark: str = BENCHMARK) -> NB101Space:
     """The space of the current ``benchmark`` table (built from ``data/`` first when missing or
     stale; an imported official table when there is one). Registered as ``get_space("nb101")``;
     the importer clears that cache after writing a new table."""
-    from nasbench.benchmark import _needs_rebuild, build_table, table_path
+    from nasbench.benchmark import build_table, needs_rebuild, table_path
     from nasbench.catalog import get_info
     from nasbench.table import Table
 
@@ -478,7 +480,7 @@ def table_space(benchmark: str = BENCHMARK) -> NB101Space:
     if not path.exists():
         build_table(benchmark)
     with Table(path) as table:
-        stale = _needs_rebuild(table, info)
+        stale = needs_rebuild(table, info)
     if stale:
         build_table(benchmark)
     return space_of_table(path)
@@ -517,8 +519,11 @@ def graph_arrays(table_file, archs: Sequence[str]) -> tuple[np.ndarray, np.ndarr
     if cache.exists():
         try:
             with np.load(cache, allow_pickle=False) as z:
-                hashes, decisions = z["hashes"], z["decisions"]
-            if len(hashes) == len(archs) and decisions.shape == (len(archs), N_EDGE_BITS + N_OP_SLOTS):
+                hashes, decisions, seal = z["hashes"], z["decisions"], str(z["seal"])
+            if seal != _graph_seal(archs, hashes, decisions):  # tied to the table's archs, every byte
+                warnings.warn(f"{cache} does not match its seal (changed, or older); deriving it again from "
+                              f"{Path(table_file).name}", stacklevel=2)
+            elif len(hashes) == len(archs) and decisions.shape == (len(archs), N_EDGE_BITS + N_OP_SLOTS):
                 rows = np.unique(np.linspace(0, len(archs) - 1, 16).astype(int))
                 if all(canonical_spec(archs[r])[0].encode() == hashes[r]
                        and np.array_equal(to_padded(*parse_spec(archs[r])), decisions[r]) for r in rows):
@@ -535,6 +540,15 @@ def write_graph_cache(table_file, archs: Sequence[str], hashes, decisions) -> No
     """Write the derived hash/decision arrays of a table (atomically)."""
     from nasbench.atomic import atomic_path
 
+    hashes, decisions = np.asarray(hashes, dtype="S32"), np.asarray(decisions, dtype=np.int8)
     with atomic_path(graph_cache_path(table_file, archs)) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, hashes=np.asarray(hashes, dtype="S32"), decisions=np.asarray(decisions, dtype=np.int8))
+            np.savez(fh, hashes=hashes, decisions=decisions, seal=np.array(_graph_seal(archs, hashes, decisions)))
+
+
+def _graph_seal(archs: Sequence[str], hashes: np.ndarray, decisions: np.ndarray) -> str:
+    """sha256 tying a graph cache to its table: the table's archs and the cache's arrays."""
+    digest = hashlib.sha256("\n".join(archs).encode())
+    digest.update(np.ascontiguousarray(hashes, dtype="S32").tobytes())
+    digest.update(np.ascontiguousarray(decisions, dtype=np.int8).tobytes())
+    return digest.hexdigest()

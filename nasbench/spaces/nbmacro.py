@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, one_of
-from nasbench.spaces.base import CellGraph, SearchSpace
+from nasbench.spaces.base import CellGraph, SearchSpace, one_change_neighbor_table
 
 #: block names by code
 OPS: tuple[str, ...] = ("identity", "mb3_k3", "mb6_k5")
@@ -170,15 +170,8 @@ class NBMacroSpace(SearchSpace):
     # ----- neighbourhood -------------------------------------------------------------------
     @cached_property
     def _neighbor_table(self) -> np.ndarray:
-        """``[6561, 16]`` ids differing in exactly one layer's block, sorted per row."""
-        ids = np.arange(N_ARCHS, dtype=np.int64)
-        codes = self.codes_table
-        shifts = np.arange(1, N_OPS)  # the 2 other blocks, as offsets mod 3
-        new = (codes[:, :, None] + shifts) % N_OPS  # [n, layer, 2]
-        delta = (new - codes[:, :, None]) * _PLACE[None, :, None]
-        table = np.sort((ids[:, None, None] + delta).reshape(N_ARCHS, -1), axis=1)
-        table.setflags(write=False)
-        return table
+        """``[6561, 16]`` ids differing in exactly one layer's block, sorted per row (id = code)."""
+        return one_change_neighbor_table(self.codes_table, N_OPS)
 
     def neighbors(self, arch: int) -> np.ndarray:
         """The 16 ids (sorted) that differ from ``arch`` in exactly one layer's block."""

@@ -145,13 +145,13 @@ class SubsetSpace(SearchSpace):
     @property
     def ops(self) -> tuple[str, ...]:
         """The original space's operation vocabulary (AttributeError if it has none)."""
-        return self.base.ops
+        return getattr(self.base, "ops")  # noqa: B009 - any base space; AttributeError when it has none
 
     @property
     def ops_table(self) -> np.ndarray:
         """The original space's per-architecture op codes, one row per subset id (AttributeError
         if it has none), so that code indexing ``ops_table[ids]`` reads the subset's rows."""
-        table = self.base.ops_table[self.original_ids]
+        table = getattr(self.base, "ops_table")[self.original_ids]  # noqa: B009 - as ops
         table.setflags(write=False)
         return table
 

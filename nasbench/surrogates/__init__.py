@@ -14,16 +14,16 @@ Optional dependency: the NB301 surrogate runs an ONNX model with ``onnxruntime``
 """
 from __future__ import annotations
 
-import importlib
 import importlib.util
 
 from nasbench.errors import NasbenchError, SurrogateUnavailableError, UnenumerableSpaceError
+from nasbench.name_table import import_target
 
 #: catalog recipe prefix of surrogate benchmarks
 SURROGATE_PREFIX = "surrogate:"
-#: surrogate name -> (module, factory function, optional package it needs, pip extra)
-SURROGATES: dict[str, tuple[str, str, str, str]] = {
-    "nb301": ("nasbench.surrogates.nb301", "load_table", "onnxruntime", "nb301"),
+#: surrogate name -> ("module:factory" imported on use, optional package it needs, pip extra)
+SURROGATES: dict[str, tuple[str, str, str]] = {
+    "nb301": ("nasbench.surrogates.nb301:load_table", "onnxruntime", "nb301"),
 }
 
 
@@ -32,14 +32,40 @@ __all__ = ["SURROGATES", "SurrogateUnavailableError", "UnenumerableSpaceError", 
 
 
 def is_surrogate_recipe(recipe: str) -> bool:
+    """Whether a catalog recipe names a surrogate (``"surrogate:<name>"``).
+
+    Parameters
+    ----------
+    recipe : str
+        A ``BenchmarkInfo.recipe``.
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(recipe, str) and recipe.startswith(SURROGATE_PREFIX)
 
 
 def check_available(benchmark: str, surrogate: str) -> None:
-    """SurrogateUnavailableError (one line, naming the extra) when the surrogate's package is absent."""
+    """Refuse, in one line naming the pip extra, a surrogate whose package is not installed.
+
+    Parameters
+    ----------
+    benchmark : str
+        The benchmark name (for the message).
+    surrogate : str
+        A key of :data:`SURROGATES`.
+
+    Raises
+    ------
+    SurrogateUnavailableError
+        The optional package (e.g. onnxruntime) is absent.
+    NasbenchError
+        No such surrogate.
+    """
     if surrogate not in SURROGATES:
         raise NasbenchError(f"unknown surrogate '{surrogate}' for '{benchmark}'; known: {', '.join(SURROGATES)}")
-    _, _, package, extra = SURROGATES[surrogate]
+    _, package, extra = SURROGATES[surrogate]
     if importlib.util.find_spec(package) is None:
         raise SurrogateUnavailableError(
             f"benchmark '{benchmark}' is a surrogate that needs the optional package '{package}': "
@@ -48,16 +74,43 @@ def check_available(benchmark: str, surrogate: str) -> None:
 
 
 def load_surrogate_table(info):
-    """The surrogate table of catalog entry ``info`` (recipe ``surrogate:<name>``)."""
+    """The surrogate table of a catalog entry whose recipe is ``surrogate:<name>``.
+
+    Parameters
+    ----------
+    info : BenchmarkInfo
+        The catalog entry.
+
+    Returns
+    -------
+    SurrogateTable
+        The read interface of a :class:`~nasbench.table.Table`, answered by the model.
+
+    Raises
+    ------
+    SurrogateUnavailableError
+        Its optional package is not installed.
+    """
     name = info.recipe[len(SURROGATE_PREFIX):]
     check_available(info.name, name)
-    module, factory, _, _ = SURROGATES[name]
-    return getattr(importlib.import_module(module), factory)(info)
+    return import_target(SURROGATES[name][0])(info)
 
 
 def enumeration_refused(space, what: str) -> UnenumerableSpaceError:
-    """The error an exhaustive operation raises on a non-enumerable space (names the space and
-    says what works instead)."""
+    """The error an exhaustive operation raises on a non-enumerable space.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space (its name and size go into the message).
+    what : str
+        The operation refused (``"grid search"``).
+
+    Returns
+    -------
+    UnenumerableSpaceError
+        To raise; the message says what works instead.
+    """
     return UnenumerableSpaceError(
         f"{what} needs every architecture of space '{space.name}', which has {space.size:.3e} "
         f"architectures and cannot be enumerated; use a sampling strategy (rs, re, ls, bananas, "

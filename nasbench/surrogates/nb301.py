@@ -25,14 +25,14 @@ against :data:`REFERENCE_VALID_ACC`, declared below with how it was obtained.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 from nasbench.errors import InvalidArchitectureError, MissingMetricError, one_of
 from nasbench.published.suite_zero import PROXIES, PROXY_DESCRIPTIONS, read_scores
 from nasbench.spaces import get_space
-from nasbench.spaces.darts import CELLS, N_EDGES, OPS, PAIRS
+from nasbench.spaces.darts import CELLS, N_EDGES, OPS, PAIRS, DartsSpace
 from nasbench.surrogates import enumeration_refused
 from nasbench.table import MetricInfo
 
@@ -94,7 +94,9 @@ class NB301Model:
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(published_file(MODEL_FILE)), opts, providers=["CPUExecutionProvider"])
-        self.space = get_space("darts")
+        space = get_space("darts")
+        assert isinstance(space, DartsSpace)  # the registry's "darts" entry (not user input)
+        self.space = space
 
     def x_cat(self, ids) -> np.ndarray:
         """YAHPO's ``x_cat`` ``[n, 34]`` int32 of architecture ids."""
@@ -150,7 +152,10 @@ def naslib_genotype(key: str) -> str:
     import ast
 
     normal, reduce = ast.literal_eval(key)
-    cell = lambda genes: "[" + ", ".join(f"('{NASLIB_OPS[op]}', {inp})" for inp, op in genes) + "]"  # noqa: E731
+
+    def cell(genes):
+        return "[" + ", ".join(f"('{NASLIB_OPS[op]}', {inp})" for inp, op in genes) + "]"
+
     return f"Genotype(normal={cell(normal)}, normal_concat=[2, 3, 4, 5], reduce={cell(reduce)}, reduce_concat=[2, 3, 4, 5])"
 
 
@@ -252,7 +257,7 @@ class SurrogateTable:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "SurrogateTable":
+    def __enter__(self) -> SurrogateTable:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -262,7 +267,7 @@ class SurrogateTable:
         return f"SurrogateTable('{self.name}', archs={self.n_archs:.3e}, metrics={self.metric_names})"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str, info) -> SurrogateTable:
     return SurrogateTable(info)
 

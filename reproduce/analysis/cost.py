@@ -65,7 +65,7 @@ class EnergyModel:
 
 def _run_costs(path) -> dict:
     """Per-run numbers from one result file."""
-    from reproduce.results import read_result
+    from reproduce.store.results import read_result
 
     doc = read_result(path)
     cols = doc["columns"]
@@ -78,13 +78,15 @@ def _run_costs(path) -> dict:
             "train_time_known": not model.startswith("constant"), "cost_model": model, "path": str(path)}
 
 
-def analyze(results_dir, *, energy: EnergyModel = EnergyModel(), sample: int = 3, progress=None) -> dict:
+def analyze(results_dir, *, energy: EnergyModel = EnergyModel(), sample: int = 3, progress=None,
+            paths=None) -> dict:
     """Per (benchmark, strategy configuration): runs, simulated GPU-hours (mean per run and total),
-    energy, CO2, measured harness seconds per run, and the ratio of the two."""
-    from reproduce.results import payload_spec, read_result, result_files
+    energy, CO2, measured harness seconds per run, and the ratio of the two. ``paths``: the
+    (validated) result files to cost; default every valid file under ``results_dir``."""
+    from reproduce.store.results import payload_spec, read_folder, read_result
     from strategies.runner import run_one
 
-    files = result_files(results_dir)
+    files = list(paths) if paths is not None else read_folder(results_dir).paths
     runs = [_run_costs(p) for p in files]
     groups: dict[tuple, list] = {}
     for r in runs:

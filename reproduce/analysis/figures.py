@@ -1,5 +1,5 @@
 """Figures of ``nasbench analyze`` (matplotlib, Agg): each written as PNG and PDF, atomically,
-through :func:`reproduce.plots.save_figure`, in the style of the reproduction plots (8 pt text,
+through :func:`reproduce.render.figures.save_figure`, in the style of the reproduction plots (8 pt text,
 Okabe-Ito colours). Every function returns the file names it wrote; the captions live in
 :mod:`reproduce.analysis.report`.
 """
@@ -14,16 +14,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nasbench.atomic import atomic_path  # noqa: E402
-from reproduce.plots import DOUBLE_COL_IN, OKABE_ITO, RC, SINGLE_COL_IN  # noqa: E402
+from reproduce.render.figures import DOUBLE_COL_IN, OKABE_ITO, RC, SINGLE_COL_IN  # noqa: E402
 
-#: PNG resolution; PDF is vector (TrueType fonts embedded, as reproduce.plots does)
+#: PNG resolution; PDF is vector (TrueType fonts embedded, as reproduce.render.figures does)
 PNG_DPI = 150
 
 
 def save_figure(fig, out_dir: Path, stem: str) -> list[str]:
     """``stem.png`` and ``stem.pdf``, atomically, byte-stable metadata; closes ``fig``.
 
-    Like :func:`reproduce.plots.save_figure` but 150 dpi and zlib level 1 in the PDF: the analysis
+    Like :func:`reproduce.render.figures.save_figure` but 150 dpi and zlib level 1 in the PDF: the analysis
     writes ~40 figures, and embedding fonts at the default compression was most of its run time.
     """
     names = []

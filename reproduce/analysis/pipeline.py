@@ -61,12 +61,14 @@ def _measured(final, bench: str, budget: str, best_signal: float, rng: np.random
 def _ranking(diff: dict) -> str:
     if not diff or not np.isfinite(diff.get("ci95", [np.nan])[0]):
         return "n/a"
+    if diff.get("n_pairs", 0) < results_mod.MIN_VERDICT_SEEDS:
+        return f"n/a (n = {diff.get('n_pairs', 0)} < {results_mod.MIN_VERDICT_SEEDS} seeds)"
     lo, hi = diff["ci95"]
     return "ls better" if hi < 0 else "re better" if lo > 0 else "tie"
 
 
 def _agrees(prediction: str, ranking: str):
-    if prediction == "unclear" or ranking == "n/a":
+    if prediction == "unclear" or ranking.startswith("n/a"):
         return None
     return ranking != ("re better" if prediction == "ls>=re" else "ls better")
 
@@ -74,8 +76,8 @@ def _agrees(prediction: str, ranking: str):
 def search_check(benches: dict, land: dict, runs_dir: Path, *, seeds, budget: str, jobs, quiet: bool,
                  run: bool = True) -> dict:
     """Measured ls and re runs (swept into ``runs_dir`` when ``run``) against the landscape predictions."""
-    from reproduce.results import load_final
-    from reproduce.sweep import sweep
+    from reproduce.store.results import load_final
+    from reproduce.store.sweep import sweep
     from strategies.runner import RunSpec
 
     names = [n for n in benches if n in land]
@@ -230,9 +232,16 @@ def _fidelity_axes(bench, fid: dict):
 
 def analyze_results(results_dir: str | Path, out: str | Path | None = None, *, metric: str = "test_regret",
                     energy: cost_mod.EnergyModel = cost_mod.EnergyModel(), sample: int = 3, quiet: bool = False,
-                    command: str = "nasbench analyze") -> dict:
-    """Strategy comparison and cost of a results folder into ``out`` (default ``results_dir/analysis``)."""
-    from reproduce.results import load_final, result_files
+                    command: str = "nasbench analyze", on_bad: str = "error", select: dict | None = None) -> dict:
+    """Strategy comparison and cost of a results folder into ``out`` (default ``results_dir/analysis``).
+
+    One configuration, one label (``rs, budget 50q`` / ``rs, budget 100q``): runs of two
+    configurations are never pooled. A result file that cannot be read or validated stops the
+    analysis naming every such file; ``on_bad="skip"`` leaves them out and says so.
+    """
+    import sys
+
+    from reproduce.store.results import load_final, read_folder, result_files
 
     results_dir = Path(results_dir)
     if not result_files(results_dir):
@@ -241,17 +250,27 @@ def analyze_results(results_dir: str | Path, out: str | Path | None = None, *, m
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    final = load_final(results_dir)
+    folder = read_folder(results_dir, on_bad)
+    if folder.skipped_note():
+        print(f"nasbench: warning: {folder.skipped_note()}", file=sys.stderr)
+    final = load_final(results_dir, on_bad, select)
     if metric not in final.columns:
         raise NasbenchError(f"results have no column '{metric}'; choose one of test_regret, valid_regret, incumbent_test, incumbent_valid")
-    summary: dict = {"results_dir": str(results_dir), "command": command}
+    summary: dict = {"results_dir": str(results_dir), "command": command,
+                     "skipped_files": [{"path": str(b.path), "reason": b.reason} for b in folder.bad]}
     figs: dict = {}
     with stage_progress(None, "analyze", quiet, unit="configurations") as progress:
         summary["comparison"] = results_mod.compare(final, metric)
+        warning = (summary["comparison"].get("critical_difference") or {}).get("warning")
+        if warning:
+            say("analyze", f"warning: {warning}", quiet)
         figs["strategy_ci"] = figures.strategy_ci(summary["comparison"], fig_dir, "strategy-ci")
         if summary["comparison"]["critical_difference"]:
             figs["cd"] = figures.cd_diagram(summary["comparison"]["critical_difference"], fig_dir, "critical-difference")
-        summary["cost"] = cost_mod.analyze(results_dir, energy=energy, sample=sample, progress=progress.callback)
+        keep = set(final["config_key"].astype(str))
+        paths = [p for p, d in zip(folder.paths, folder.docs) if d["config_key"] in keep]
+        summary["cost"] = cost_mod.analyze(results_dir, energy=energy, sample=sample, progress=progress.callback,
+                                           paths=paths)
         if any(math.isfinite(r["gpu_hours_per_run"]) for r in summary["cost"]["configurations"]):
             figs["cost"] = figures.cost(summary["cost"]["configurations"], fig_dir, "cost")
     summary["seconds"] = time.perf_counter() - t0

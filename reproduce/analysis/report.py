@@ -11,28 +11,24 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.atomic import write_text_atomic
+from reproduce.store.jsonio import plain
 
 
-def json_safe(obj):
-    """Plain JSON types: numpy scalars/arrays converted, NaN/inf -> None, keys starting with '_' dropped."""
+def _public(obj):
     if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items() if not str(k).startswith("_")}
+        return {k: _public(v) for k, v in obj.items() if not str(k).startswith("_")}
     if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
+        return [_public(v) for v in obj]
     return obj
 
 
+def json_safe(obj):
+    """Plain JSON types (:func:`reproduce.store.jsonio.plain`: NaN/inf -> None), keys starting with '_' dropped."""
+    return plain(_public(obj), "null")
+
+
 def write_json(path: Path, obj) -> None:
-    write_text_atomic(path, json.dumps(json_safe(obj), indent=1, sort_keys=False) + "\n")
+    write_text_atomic(path, json.dumps(json_safe(obj), indent=1, sort_keys=False, allow_nan=False) + "\n")
 
 
 def fmt(x, digits: int = 3) -> str:
@@ -251,9 +247,12 @@ def write_results_report(out: Path, summary: dict, figs: dict, command: str) -> 
                                          for s, r in sorted(pb["strategies"].items(), key=lambda t: t[1]["mean"] if cmp["lower_is_better"] else -t[1]["mean"])]), ""]
         rows = [[f"{p['a']} - {p['b']}", p["n_pairs"], fmt(p["mean_diff"]), f"[{fmt(p['ci95'][0])}, {fmt(p['ci95'][1])}]",
                  p["better"] or "no significant difference"] for p in pb["pairs"]]
+        verdict = (" (significantly better than the runner-up)" if pb["winner_significant"] else
+                   " (not significantly better than the runner-up)" if pb["winner_significant"] is False else "")
+        if pb.get("no_verdict"):
+            verdict = f" (no verdict: {pb['no_verdict']})"
         lines += [table(["pair", "seeds", "mean difference", "95% CI", "better"], rows), "",
-                  f"Winner: {pb['winner']}" + (" (significantly better than the runner-up)" if pb["winner_significant"] else
-                                               " (not significantly better than the runner-up)" if pb["winner_significant"] is False else ""), ""]
+                  f"Best mean: {pb['winner']}{verdict}", ""]
     lines.append(figure(figs.get("strategy_ci", []), CAPTIONS["strategy_ci"].format(metric=cmp["metric"].replace("_", " "))))
     cd = cmp.get("critical_difference")
     if cd:
@@ -261,6 +260,8 @@ def write_results_report(out: Path, summary: dict, figs: dict, command: str) -> 
                   f"Friedman chi2 = {cd['chi2']:.3f} (p = {cd['p_chi2']:.3g}), Iman-Davenport F = {fmt(cd['iman_davenport_F'])} "
                   f"(p = {fmt(cd['p_F'], 4)}); Nemenyi CD = {cd['cd']:.3f} (q = {cd['q_alpha']:.3f}, k = {cd['k_strategies']}, "
                   f"N = {cd['n_benchmarks']}).", ""]
+        if cd.get("warning"):
+            lines += [f"**Warning:** {cd['warning']}", ""]
         if cd["dropped"]:
             lines += [f"Left out (not run on every benchmark): {', '.join(cd['dropped'])}.", ""]
         lines.append(figure(figs.get("cd", []), CAPTIONS["cd"]))

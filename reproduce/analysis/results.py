@@ -21,6 +21,10 @@ import numpy as np
 
 N_BOOT = 2000
 ALPHA = 0.05
+#: fewer paired seeds than this: no verdict (a difference from a handful of seeds is anecdote)
+MIN_VERDICT_SEEDS = 10
+#: a Friedman / Nemenyi comparison over fewer benchmarks than this has little power: say so
+MIN_FRIEDMAN_BENCHMARKS = 5
 LOWER_IS_BETTER = {"test_regret": True, "valid_regret": True, "incumbent_test": False, "incumbent_valid": False}
 
 
@@ -114,10 +118,13 @@ def compare(final, metric: str = "test_regret", seed: int = 0) -> dict:
     """Everything above from a ``load_final`` frame (one row per run)."""
     lower = LOWER_IS_BETTER.get(metric, True)
     rng = np.random.default_rng(seed)
-    hps = final["hyperparameters"].astype(str)
-    variants = final.assign(hps=hps).groupby(["benchmark", "strategy"])["hps"].nunique().groupby("strategy").max().to_dict()
-    configs = final["config_key"].astype(str) if "config_key" in final else hps
-    frame = final.assign(label=[label(s, c, variants) for s, c in zip(final["strategy"], configs)])
+    if "config" in final:  # one label per configuration (reproduce.store.configs): never two pooled
+        frame = final.assign(label=final["config"].astype(str))
+    else:
+        hps = final["hyperparameters"].astype(str)
+        variants = final.assign(hps=hps).groupby(["benchmark", "strategy"])["hps"].nunique().groupby("strategy").max().to_dict()
+        configs = final["config_key"].astype(str) if "config_key" in final else hps
+        frame = final.assign(label=[label(s, c, variants) for s, c in zip(final["strategy"], configs)])
     benches = sorted(frame["benchmark"].unique())
     strategies = sorted(frame["label"].unique())
     per_bench = {}
@@ -135,19 +142,26 @@ def compare(final, metric: str = "test_regret", seed: int = 0) -> dict:
         for i, a in enumerate(names):
             for c in names[i + 1:]:
                 p = paired_difference(values[a], values[c], rng)
-                decided = np.isfinite(p["ci95"][0]) and (p["ci95"][0] > 0 or p["ci95"][1] < 0)
+                enough = p["n_pairs"] >= MIN_VERDICT_SEEDS
+                decided = enough and np.isfinite(p["ci95"][0]) and (p["ci95"][0] > 0 or p["ci95"][1] < 0)
                 better = None
                 if decided:
                     a_better = (p["ci95"][1] < 0) if lower else (p["ci95"][0] > 0)
                     better = a if a_better else c
-                pairs.append({"a": a, "b": c, **p, "significant": bool(decided), "better": better})
+                pairs.append({"a": a, "b": c, **p, "significant": bool(decided), "better": better,
+                              "verdict": None if enough else f"n = {p['n_pairs']} < {MIN_VERDICT_SEEDS} paired seeds"})
         ranked = sorted(rows, key=lambda s: rows[s]["mean"] if lower else -rows[s]["mean"])
         winner = ranked[0] if ranked else None
         clear = None
+        no_verdict = None
         if len(ranked) > 1:
             top = [p for p in pairs if {p["a"], p["b"]} == {ranked[0], ranked[1]}][0]
-            clear = top["better"] == winner
-        per_bench[b] = {"strategies": rows, "pairs": pairs, "winner": winner, "winner_significant": clear}
+            if top["verdict"] is None:
+                clear = top["better"] == winner
+            else:
+                no_verdict = top["verdict"]
+        per_bench[b] = {"strategies": rows, "pairs": pairs, "winner": winner, "winner_significant": clear,
+                        "no_verdict": no_verdict}
     common = [s for s in strategies if all((b, s) in means for b in benches)]
     cd = {}
     if len(benches) >= 2 and len(common) >= 2:
@@ -158,9 +172,12 @@ def compare(final, metric: str = "test_regret", seed: int = 0) -> dict:
         cd = {"strategies": common, "alpha": ALPHA, "q_alpha": nemenyi_q(len(common)), "cd": crit, **fr,
               "cliques": [[common[i] for i in g] for g in cliques(ranks, crit)],
               "dropped": [s for s in strategies if s not in common]}
+        if len(benches) < MIN_FRIEDMAN_BENCHMARKS:
+            cd["warning"] = (f"a Friedman test over {len(benches)} benchmarks (< {MIN_FRIEDMAN_BENCHMARKS}) has little "
+                             "power and its chi-square approximation is poor; read the average ranks as descriptive")
     return {"metric": metric, "lower_is_better": lower, "benchmarks": benches, "per_benchmark": per_bench,
             "critical_difference": cd}
 
 
-__all__ = ["average_ranks", "bootstrap_mean_ci", "cliques", "compare", "critical_difference", "friedman",
+__all__ = ["MIN_FRIEDMAN_BENCHMARKS", "MIN_VERDICT_SEEDS", "average_ranks", "bootstrap_mean_ci", "cliques", "compare", "critical_difference", "friedman",
            "nemenyi_q", "paired_difference"]

@@ -14,6 +14,7 @@ import shlex
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
+from reproduce.seeds import SEEDS_FORM
 
 DEFAULT_OUT = "results/analysis"
 
@@ -25,7 +26,7 @@ def _is_results_dir(target: str) -> bool:
 def cmd_analyze(args) -> int:
     from reproduce.analysis.cost import EnergyModel
     from reproduce.analysis.pipeline import analyze_benchmarks, analyze_results, resolve_names
-    from reproduce.commands.run import parse_seeds
+    from reproduce.seeds import parse_seeds
 
     argv = getattr(args, "argv", None) or ["analyze", *args.targets]
     command = "nasbench " + " ".join(shlex.quote(a) for a in argv)
@@ -37,8 +38,11 @@ def cmd_analyze(args) -> int:
         for name, value in (("--power-w", args.power_w), ("--pue", args.pue), ("--grid", args.grid)):
             if not value > 0:
                 raise NasbenchError(f"{name} must be positive, got {value}")
+        from reproduce.store.configs import parse_select
+
         analyze_results(dirs[0], args.out, metric=args.metric, quiet=args.quiet, sample=args.time_runs,
-                        energy=EnergyModel(args.power_w, args.pue, args.grid), command=command)
+                        energy=EnergyModel(args.power_w, args.pue, args.grid), command=command,
+                        on_bad="skip" if args.skip_bad else "error", select=parse_select(args.select))
         return 0
     from nasbench.catalog import get_info
 
@@ -63,7 +67,7 @@ def add_parsers(sub) -> None:
                    help="benchmark names, 'all', a family ('nb201', 'nbgraph'), or one results folder")
     p.add_argument("--out", help=f"output folder (default {DEFAULT_OUT}; for a results folder: RESULTS_DIR/analysis)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random walks and bootstraps (default 0)")
-    p.add_argument("--seeds", default="0:100", help="seeds of the ls/re check runs (default 0:100)")
+    p.add_argument("--seeds", default="100", help=f"seeds of the ls/re check runs (default 100: seeds 0..99); {SEEDS_FORM}")
     p.add_argument("--budget", default="150q", help="query budget of the ls/re check runs (default 150q)")
     p.add_argument("--runs", help="results folder for the ls/re check runs (default OUT/runs; reused, resumable)")
     p.add_argument("--no-runs", action="store_true", help="do not start check runs; use what --runs holds")
@@ -79,5 +83,9 @@ def add_parsers(sub) -> None:
                    help=f"results folder: grid gCO2e/kWh (default {GRID_G_PER_KWH:g}, world 2023, Ember)")
     p.add_argument("--time-runs", type=int, default=3, help="results folder: runs replayed per configuration to time "
                                                             "the harness (default 3)")
+    p.add_argument("--skip-bad", action="store_true", help="results folder: leave out result files that cannot be "
+                   "read or validated (named on stderr and in the report) instead of stopping")
+    p.add_argument("--select", action="append", metavar="FIELD=VALUE",
+                   help="results folder: only the configurations that match (e.g. budget=100q, strategy=re)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_analyze)

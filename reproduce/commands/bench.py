@@ -172,16 +172,20 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def _arch_id(bench: Benchmark, arch: str) -> int:
-    """An architecture string of the space, or else an integer id (NAS-Bench-Macro's strings,
-    e.g. ``01201120``, are all digits: the space's own reading comes first)."""
+    """An architecture string in the space's own form, or an id given explicitly as ``id:N``.
+    A string is never read as an id (NAS-Bench-Macro's strings, e.g. ``01201120``, are all
+    digits); a failed all-digit string says how to give an id."""
     from nasbench.errors import InvalidArchitectureError
 
     try:
         return bench.arch_id(arch)
-    except InvalidArchitectureError:
-        if not arch.strip().isdigit():
-            raise
-    return bench.arch_id(int(arch))
+    except InvalidArchitectureError as exc:
+        if arch.strip().isdigit():
+            raise InvalidArchitectureError(
+                f"{exc} ('{arch.strip()[:40]}' is read as an architecture string of space "
+                f"'{bench.space.name}'; to give an id, use --id {arch.strip()[:40]} or 'id:{arch.strip()[:40]}')"
+            ) from None
+        raise
 
 
 def query_payload(bench: Benchmark, arch: str) -> dict:
@@ -228,8 +232,17 @@ def _query_text(p: dict) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """Every metric of one architecture (string or id)."""
-    payload = query_payload(nasbench.load(args.benchmark), args.arch)
+    """Every metric of one architecture (a string of the space, or ``--id N`` / ``id:N``)."""
+    from nasbench.benchmark import ID_PREFIX
+    from nasbench.errors import InvalidArchitectureError
+
+    if (args.arch is None) == (args.id is None):
+        raise InvalidArchitectureError(
+            "give one architecture: a string of the space (e.g. NB201 '|nor_conv_3x3~0|+...') or an id "
+            f"with --id N (or 'id:N'); got {'both' if args.arch is not None else 'neither'}"
+        )
+    arch = args.arch if args.arch is not None else ID_PREFIX + args.id
+    payload = query_payload(nasbench.load(args.benchmark), arch)
     _emit(payload, args.json, _query_text(payload))
     return 0
 
@@ -291,9 +304,11 @@ def add_parsers(sub) -> None:
     p.add_argument("benchmark")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
-    p = sub.add_parser("query", help="every metric of one architecture (string or id)")
+    p = sub.add_parser("query", help="every metric of one architecture (a string of the space, or --id N)")
     p.add_argument("benchmark")
-    p.add_argument("arch")
+    p.add_argument("arch", nargs="?", default=None,
+                   help="the architecture in the space's own string form (never read as an id); 'id:N' is id N")
+    p.add_argument("--id", default=None, metavar="N", help="the architecture's integer id instead of a string")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_query)
     p = sub.add_parser("import", help="build a benchmark's table now (NAME or 'all')")

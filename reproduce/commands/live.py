@@ -30,7 +30,7 @@ def _positive(value: int | None, flag: str, allow_zero: bool = False) -> None:
 def cmd_validate(args) -> int:
     import nasbench
     from nasbench.live.validate import validate
-    from reproduce.results import load_final
+    from reproduce.store.results import load_final
 
     for v, flag in ((args.top, "--top"), (args.seeds, "--seeds"), (args.epochs, "--epochs")):
         _positive(v, flag)

@@ -4,7 +4,7 @@
     nasbench run --benchmark nbgraph/cora --strategy rs,re --seeds 0:5 --budget 500q --out results/cora
     nasbench report results/cora          # one-shot and black-box methods side by side
 
-Rerunning the same command runs only what is missing (:mod:`reproduce.oneshot_runs`).
+Rerunning the same command runs only what is missing (:mod:`reproduce.kinds.oneshot_runs`).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
+from reproduce.seeds import SEEDS_FORM
 from reproduce.commands.run import HP_FORM
 
 def parse_method_settings(items, methods: list[str]) -> dict[str, dict]:
@@ -27,8 +28,9 @@ def parse_method_settings(items, methods: list[str]) -> dict[str, dict]:
 def build_oneshot_specs(args: argparse.Namespace) -> list:
     """Validate the options and expand them into run specs (benchmark x method x seed)."""
     from nasbench.benchmark import check_name
-    from reproduce.commands.run import parse_seeds, split_names
-    from reproduce.oneshot_runs import make_spec
+    from reproduce.commands.run import split_names
+    from reproduce.seeds import parse_seeds
+    from reproduce.kinds.oneshot_runs import make_spec
     from strategies.oneshot.registry import method_class
 
     benchmarks, methods = split_names(args.benchmark), split_names(args.method)
@@ -64,11 +66,13 @@ def build_oneshot_specs(args: argparse.Namespace) -> list:
 
 def cmd_oneshot(args: argparse.Namespace) -> int:
     """Run every (benchmark, method, seed) that has no result yet; print a summary."""
-    from reproduce.oneshot_runs import sweep_oneshot
-    from reproduce.oneshot_report import summarise_oneshot
+    from reproduce.kinds.oneshot_runs import sweep_oneshot
+    from reproduce.kinds.oneshot import summarise_oneshot
+
+    from reproduce.store.outputs import check_output_folder
 
     specs = build_oneshot_specs(args)
-    out = Path(args.out)
+    out = check_output_folder(args.out)
     quiet = getattr(args, "quiet", False)
     summary = sweep_oneshot(specs, out, data_root=args.data_root, jobs=args.jobs,
                             say=None if quiet else (lambda line: print(f"oneshot: {line}", file=sys.stderr)))
@@ -93,7 +97,7 @@ def add_parsers(sub) -> None:
                    help="nbgraph/<cora|citeseer|pubmed> or nb201/cifar10 (needs --data-root)")
     p.add_argument("--method", action="append", required=True, metavar="M[,M...]",
                    help="one-shot method(s), comma-separated (enas, rsps, spos, darts, gdas, drnas, ...)")
-    p.add_argument("--seeds", required=True, help="seeds: START:STOP (half-open), 7, or 1,2,5")
+    p.add_argument("--seeds", required=True, help=f"seeds: {SEEDS_FORM}")
     p.add_argument("--epochs", type=int, required=True, help="search epochs (NB-Graph: one full-batch step each)")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda (default auto)")
     p.add_argument("--data-root", help="data folder: CIFAR-10 python pickles (cifar-10-batches-py) or Planetoid "

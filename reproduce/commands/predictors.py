@@ -29,14 +29,17 @@ def _sizes(text: str) -> list[int]:
 
 
 #: the settings results.csv does not hold (read back by ``nasbench report``)
-SETTINGS = "predictors.json"
-
-
 def cmd_predictors(args) -> int:
+    """Evaluate the predictors, store ``results.csv`` and write the report of the folder."""
     import pandas as pd
 
-    from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, format_ci, plot_spearman, summarize
+    from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, format_ci
     from predictors.registry import get_spec
+    from reproduce.kinds.predictors import PREDICTOR_RESULTS, SETTINGS
+    from reproduce.kinds.base import ReportOptions
+    from reproduce.pipeline import report_folder
+    from reproduce.store.outputs import check_output_folder
+    from reproduce.store.provenance import record_command
 
     names = _names(args.predictors)
     for n in names:
@@ -47,8 +50,11 @@ def cmd_predictors(args) -> int:
     metric, fidelity = "valid_acc", None
     if args.metric:
         metric, _, fid = args.metric.partition("@")
-        fidelity = float(fid) if fid else None
-    out = Path(args.out)
+        try:
+            fidelity = float(fid) if fid else None
+        except ValueError:
+            raise NasbenchError(f"bad --metric '{args.metric}'; use METRIC or METRIC@EPOCHS") from None
+    out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
     with stage_progress(args.trials, "predictors", args.quiet, unit="trials", defer=True) as progress:
@@ -56,28 +62,19 @@ def cmd_predictors(args) -> int:
                                    encoding=args.encoding, metric=metric, fidelity=fidelity, seed=args.seed,
                                    progress=progress.callback, jobs=args.jobs)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    summary = summarize(frame)
-    with atomic_path(out / "results.csv") as tmp:
+    with atomic_path(out / PREDICTOR_RESULTS) as tmp:
         frame.to_csv(tmp, index=False)
     write_text_atomic(out / SETTINGS, json.dumps({"seed": args.seed, "jobs": args.jobs}, indent=2))
-    from reproduce.html_report import record_command
-
     record_command(out, getattr(args, "argv", None))
-    with atomic_path(out / "summary.csv") as tmp:
-        summary.to_csv(tmp, index=False)
-    title = (f"{args.benchmark}: {metric}@{frame['fidelity'].iloc[0]:g}, {args.n_test} test archs, "
-             f"{args.trials} trials (mean, 95% CI)")
-    paths = []
-    for ext in ("png", "pdf"):
-        target = out / f"spearman.{ext}"
-        with atomic_path(target) as tmp:
-            plot_spearman(summary, title, [tmp], fmt=ext)
-        paths.append(target)
+    report_folder(out, ReportOptions())
+    summary = pd.read_csv(out / "summary.csv")
     last = summary[summary["train_size"] == max(sizes)].sort_values("spearman", ascending=False)
     for _, r in last.iterrows():
         print(f"{r['predictor']:18s} {r['encoding']:9s} n={r['train_size']}: Spearman {r['spearman']:.3f} "
               f"{format_ci(r['spearman_lo'], r['spearman_hi'])}  kendall {r['kendall']:.3f}  fit {r['fit_time']:.2f}s")
-    print(f"wrote {out / 'results.csv'}, {out / 'summary.csv'}, {', '.join(str(p) for p in paths)}")
+    written = [name for name in (PREDICTOR_RESULTS, "summary.csv", "summary.json", "table.md", "spearman.png",
+                                 "spearman.pdf") if (out / name).is_file()]
+    print(f"wrote in {out}: {', '.join(written)}")
     return 0
 
 

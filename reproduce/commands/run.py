@@ -2,7 +2,7 @@
 
     nasbench run --benchmark nb201/cifar10 --strategy rs,re --seeds 0:500 --budget 12000s --out results/
 
-Rerunning the same command runs only what is missing (see :mod:`reproduce.sweep`).
+Rerunning the same command runs only what is missing (see :mod:`reproduce.store.sweep`).
 """
 from __future__ import annotations
 
@@ -16,38 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.benchmark import check_name
-from nasbench.errors import NasbenchError, one_of
+from nasbench.errors import NasbenchError, SweepFailedError, one_of
 from nasbench.evaluator import Signal, parse_noise
 from nasbench.executors import EXECUTORS, check_executor, use_ray_address
+from reproduce.seeds import SEEDS_FORM, parse_seeds, seeds_text
 from strategies.base import StrategyError
 from strategies.loop import Budget
 from strategies.registry import get_spec
 from strategies.runner import RunSpec
 
-SEEDS_FORM = "START:STOP (half-open, e.g. 0:500), one seed (7) or a comma-separated list (1,2,5 or 0:10,20)"
 HP_FORM = "key=value, or NAME:key=value for one strategy (or method) only (value in JSON: 10, 0.5, true, \"text\")"
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``"0:500"`` (half-open), ``"7"``, ``"1,2,5"`` or a mix (``"0:10,20"``) -> sorted distinct seeds."""
-    seeds: set[int] = set()
-    items = [t.strip() for t in str(text).split(",")]
-    for item in items:
-        try:
-            if ":" in item:
-                lo_text, hi_text = item.split(":")
-                lo, hi = int(lo_text), int(hi_text)
-                if lo < 0 or hi <= lo:
-                    raise ValueError
-                seeds.update(range(lo, hi))
-            else:
-                seed = int(item)
-                if seed < 0:
-                    raise ValueError
-                seeds.add(seed)
-        except ValueError:
-            raise NasbenchError(f"bad --seeds '{text}'; use non-negative integers: {SEEDS_FORM}") from None
-    return sorted(seeds)
 
 
 def split_names(values: Sequence[str] | None) -> list[str]:
@@ -154,23 +132,46 @@ def _mean_std(values: list[float]) -> str:
     return f"{arr.mean():.3f} +/- {std:.3f}"
 
 
-def summarise(specs: Sequence[RunSpec], out_dir: Path) -> list[str]:
-    """One line per configuration: runs stored and the mean +/- std of the final values that
-    matter for it: incumbent_test and test_regret for a scalar search; for a multi-objective one
-    the test hypervolume of the returned Pareto set and its hypervolume regret (normalised)."""
-    from reproduce import results
+def _reported_name(doc: dict) -> str:
+    """What ``incumbent_test`` holds for a run: the benchmark's test metric, or for a surrogate
+    (no test split) its validation prediction, said as such."""
+    from reproduce.kinds.search import is_surrogate
+
+    what = str((doc.get("protocol") or {}).get("report_test", "test"))
+    if is_surrogate(doc["benchmark"]):
+        return f"surrogate-predicted {what.split('@')[0]} (no test split)"
+    return what.split("@")[0]
+
+
+def summarise(specs: Sequence[RunSpec], out_dir: Path) -> tuple[list[str], int, int]:
+    """One line per configuration: runs stored, runs without an incumbent (failed: every trial
+    failed or was infeasible), and the mean +/- std of the final values that matter for it (a
+    scalar search: the incumbent's reported value and its regret; a multi-objective one: the
+    test hypervolume of the returned Pareto set and its hypervolume regret, normalised).
+
+    Returns ``(lines, runs with a result, runs without an incumbent)``.
+    """
+    from reproduce.store import results
 
     groups: dict[tuple[str, str, str], dict] = {}
+    stored = no_incumbent = 0
     for spec in specs:
         key = (spec.benchmark, spec.strategy, spec.config_key())
         columns = ("hv_test", "hv_test_regret") if spec.objectives else ("incumbent_test", "test_regret")
-        group = groups.setdefault(key, {"hps": spec.hyperparameters, "columns": columns, "values": ([], []), "n": 0})
+        group = groups.setdefault(key, {"hps": spec.hyperparameters, "columns": columns, "values": ([], []), "n": 0,
+                                        "no_incumbent": [], "name": None})
         try:
             doc = results.read_result(results.result_path(out_dir, spec))
         except results.ResultFileError:
             continue
-        cols = doc["columns"]
+        stored += 1
         group["n"] += 1
+        if not spec.objectives and not results.has_incumbent(doc):
+            group["no_incumbent"].append(spec.seed)
+            no_incumbent += 1
+            continue
+        group["name"] = group["name"] or (_reported_name(doc) if not spec.objectives else None)
+        cols = doc["columns"]
         for name, values in zip(columns, group["values"]):
             col = cols.get(name) or []
             values.append(math.nan if not col or col[-1] is None else col[-1])
@@ -178,39 +179,59 @@ def summarise(specs: Sequence[RunSpec], out_dir: Path) -> list[str]:
     for (bench, strategy, key), g in groups.items():
         hps = f" {json.dumps(g['hps'], sort_keys=True)}" if g["hps"] else ""
         (first, second), (a, b) = g["columns"], g["values"]
-        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs, final {first} {_mean_std(a)}, "
-                     f"{second} {_mean_std(b)}")
-    return lines
+        if g["name"]:
+            first, second = g["name"], "regret"
+        missing = ""
+        if g["no_incumbent"]:
+            missing = (f", {len(g['no_incumbent'])} without an incumbent (failed: no feasible or finished trial; seeds "
+                       f"{seeds_text(g['no_incumbent'])})")
+        n_ok = g["n"] - len(g["no_incumbent"])
+        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs{missing}; over the {n_ok} with an incumbent: "
+                     f"final {first} {_mean_std(a)}, {second} {_mean_std(b)}")
+    return lines, stored, no_incumbent
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every (benchmark, strategy, seed) that has no result yet; print a summary.
 
     Progress on stderr (a bar on a terminal, plain lines otherwise; none with ``--quiet``).
-    Some runs failed: a warning on stderr and exit 1; every run failed: SweepFailedError (exit 2).
+    A run that raised, or that ended without an incumbent (every trial failed or was infeasible),
+    is a failed run: some failed -> a warning on stderr and exit 1; all failed -> exit 2.
     """
-    from reproduce.sweep import sweep
+    from reproduce.store.outputs import check_output_folder, display_path
+    from reproduce.store.provenance import record_command
+    from reproduce.store.sweep import sweep
 
     specs = build_specs(args)
-    out_dir = Path(args.out)
+    out_dir = check_output_folder(args.out)
     summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs,
                     progress=not getattr(args, "quiet", False), label="run")
-    from reproduce.html_report import record_command
-
     record_command(out_dir, getattr(args, "argv", None))  # command.json: what `nasbench report DIR` shows
-    print(f"results in {out_dir}/ ({summary.total} runs: {summary.done} new, {summary.skipped} already done, "
-          f"{summary.failed} failed; {summary.seconds:.1f} s)")
-    for line in summarise(specs, out_dir):
+    lines, stored, no_incumbent = summarise(specs, out_dir)
+    failed = summary.failed + no_incumbent
+    print(f"results in {display_path(out_dir)}/ ({summary.total} runs: {summary.done} new, {summary.skipped} already "
+          f"done, {failed} failed{f' ({no_incumbent} without an incumbent)' if no_incumbent else ''}; "
+          f"{summary.seconds:.1f} s)")
+    for line in lines:
         print(line)
-    if summary.failed:
-        from reproduce.results import error_path
+    if no_incumbent and failed >= summary.total:
+        raise SweepFailedError(
+            f"all {summary.total} run(s) failed or ended without an incumbent: no trial was feasible or finished (a constraint "
+            f"no architecture meets, or a signal the table lacks); nothing to report. Relax --constraint or check "
+            "the signal, then rerun into a new --out")
+    if failed:
+        if summary.failed:
+            from reproduce.store.results import error_path
 
-        spec, message = summary.failures[0]
-        print(f"nasbench: warning: {summary.failed} of {summary.total} runs failed, e.g. seed {spec.seed} of "
-              f"{spec.strategy} on {spec.benchmark}: "
-              f"{' '.join(message.split())} (details: {error_path(out_dir, spec)}); fix the cause if the error names one, then rerun the "
-              f"same command: finished runs are kept, failed ones are retried",
-              file=sys.stderr)
+            spec, message = summary.failures[0]
+            example = (f"e.g. seed {spec.seed} of {spec.strategy} on {spec.benchmark}: {' '.join(message.split())} "
+                       f"(details: {error_path(out_dir, spec)})")
+        else:
+            example = "they found no feasible or finished trial (see the lines above)"
+        advice = ("fix the cause if the error names one, then rerun the same command: finished runs are kept, failed "
+                  "ones are retried" if summary.failed else
+                  "a rerun gives the same (runs are deterministic): relax --constraint or raise --budget into a new --out")
+        print(f"nasbench: warning: {failed} of {summary.total} runs failed, {example}; {advice}", file=sys.stderr)
         return 1
     return 0
 

@@ -37,3 +37,12 @@ def finish() -> None:
         raise SystemExit(1)
 
 
+
+
+# ----- targets of reproduce/perf/batched_engine.py (issue 24: the batched engine) ------------------
+#: 500 REA runs on nb201/cifar10 (12000 s budget), batched, in a fresh process: start-up included
+BATCHED_REA_NB201_500_S = 0.8
+#: 100 seeds x 500 queries of RE on nbgraph/cora, batched (the issue's numpy sketch: 10 ms)
+BATCHED_RE_CORA_100X500_S = 0.5
+#: the batched engine's speed-up over the loop on the main job's rs / re / reinforce runs
+BATCHED_MIN_RATIO = 5.0

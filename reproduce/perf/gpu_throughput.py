@@ -24,11 +24,9 @@ import math
 import platform
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,18 +40,22 @@ ARCHS = {
 }
 
 
-def _nb201_module():
-    """``nasbench.live.models.nb201`` (torch-only); loaded by path if the package won't import."""
+def _torch_only_module(name: str):
+    """``nasbench.live.<name>`` (a torch-only module); loaded by path if the package won't import."""
     try:
-        from nasbench.live.models import nb201
-
-        return nb201
-    except Exception:  # noqa: BLE001 - e.g. numpy/h5py absent on a bare machine
-        path = REPO / "nasbench" / "live" / "models" / "nb201.py"
-        spec = importlib.util.spec_from_file_location("nb201_model", path)
+        return importlib.import_module(f"nasbench.live.{name}")
+    except Exception:  # noqa: BLE001 - any import failure (e.g. numpy/h5py absent on a bare machine) -> by path
+        path = REPO / "nasbench" / "live" / (name.replace(".", "/") + ".py")
+        spec = importlib.util.spec_from_file_location(f"live_{name.replace('.', '_')}", path)
+        assert spec is not None and spec.loader is not None, path
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         return mod
+
+
+def _nb201_module():
+    """``nasbench.live.models.nb201`` (torch-only); loaded by path if the package won't import."""
+    return _torch_only_module("models.nb201")
 
 
 def _sync(dev: torch.device) -> None:
@@ -84,7 +86,8 @@ def bench_step(nb201, arch: str, mode: str, dev: torch.device, batch: int, warmu
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
+    amp = _torch_only_module("amp")
+    scaler = amp.grad_scaler(amp_dtype)
     n_batches = 4
     xs = torch.randn(n_batches, batch, 3, 32, 32, generator=g).to(dev)
     ys = torch.randint(0, 10, (n_batches, batch), generator=g).to(dev)
@@ -98,16 +101,7 @@ def bench_step(nb201, arch: str, mode: str, dev: torch.device, batch: int, warmu
         x = xs[i % n_batches]
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else nullcontext():
-            loss = F.cross_entropy(model(x).float(), ys[i % n_batches])
-        opt.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-        else:
-            loss.backward()
-            opt.step()
+        _, loss = amp.train_step(model, x, ys[i % n_batches], opt, amp_dtype=amp_dtype, scaler=scaler)
         return loss
 
     for i in range(warmup):

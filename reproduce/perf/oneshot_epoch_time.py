@@ -40,7 +40,7 @@ def _sync(dev: torch.device) -> None:
 def time_method(method_name: str, precision: str, dev: torch.device, *, steps: int, warmup: int,
                 C: int, N: int, batch: int) -> dict:
     """ms per search step of ``method_name`` at ``precision`` (module docstring)."""
-    from reproduce.oneshot_runs import to_device
+    from reproduce.kinds.oneshot_runs import to_device
     from strategies.oneshot.data import load_oneshot_data
     from strategies.oneshot.registry import get_method
     from strategies.oneshot.supernet import build_supernet

@@ -32,8 +32,8 @@ from reproduce.perf._targets import check, finish
 
 import nasbench
 from nasbench.executors import available_cores
-from reproduce.results import read_run, result_files
-from reproduce.sweep import sweep
+from reproduce.store.results import read_run, result_files
+from reproduce.store.sweep import sweep
 from strategies import strategy_names
 from strategies.runner import RunSpec, run_one
 

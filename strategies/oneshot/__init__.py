@@ -10,29 +10,20 @@ with their own ``search(supernet, data, *, epochs, generator) -> OneShotResult``
 
 Typical use::
 
+    from strategies.oneshot.data import load_oneshot_data
+    from strategies.oneshot.registry import get_method
+    from strategies.oneshot.supernet import build_supernet
+
     data = load_oneshot_data("nbgraph/cora")
     net = build_supernet("nbgraph/cora", data, seed=0)
     result = get_method("darts").search(net, data, epochs=50,
                                         generator=torch.Generator().manual_seed(0))
 
-Imports torch on use of the submodules only (this file imports nothing heavy).
 """
 from __future__ import annotations
 
-__all__ = ["build_supernet", "get_method", "load_oneshot_data", "method_names"]
-
-
-def __getattr__(name: str):
-    if name == "build_supernet":
-        from strategies.oneshot.supernet import build_supernet
-
-        return build_supernet
-    if name == "load_oneshot_data":
-        from strategies.oneshot.data import load_oneshot_data
-
-        return load_oneshot_data
-    if name in ("get_method", "method_names"):
-        from strategies.oneshot import registry
-
-        return getattr(registry, name)
-    raise AttributeError(name)
+# No lazy re-exports (the one lazy-import rule is the registries' "module:attribute" strings,
+# nasbench.name_table.import_target): import from the submodule that defines a name, e.g.
+# ``from strategies.oneshot.supernet import build_supernet``. Importing this package imports
+# nothing heavy; the submodules import torch.
+__all__: list[str] = []

@@ -9,7 +9,7 @@ Contract of ``OneShotMethod.search(supernet, data, *, epochs, generator)``:
 
 - every random draw (weight order, Gumbel / Dirichlet samples, dropout, path sampling) comes
   from ``generator``: :meth:`OneShotMethod.search` draws one seed from it and runs the whole
-  search inside a scoped torch seed (:func:`nasbench.live._rng.seeded`, global RNG restored
+  search inside a scoped torch seed (:func:`nasbench.live.seeding.seeded`, global RNG restored
   afterwards), so the same generator seed gives the same derived architecture, bit-identical
   on CPU;
 - a NaN / inf loss (or architecture parameter) ends the run as ``state='failed'`` with the
@@ -28,8 +28,9 @@ import contextlib
 import math
 import time
 from abc import ABC
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import torch
 
@@ -151,7 +152,7 @@ def _json_safe(obj):
         return str(obj)
 
 
-class OneShotMethod(ABC):
+class OneShotMethod(ABC):  # noqa: B024 - abstract by intent (only subclasses run), every hook has a default
     """A one-shot search method. Subclasses set ``name``, ``citation`` and ``defaults`` (the
     paper's values, cited in the class docstring); ``__init__(**settings)`` overrides them
     (unknown keywords raise StrategyError listing the known ones) and :meth:`validate` checks
@@ -171,10 +172,11 @@ class OneShotMethod(ABC):
     def __init__(self, **settings: Any) -> None:
         unknown = sorted(set(settings) - set(self.defaults))
         if unknown:
-            from nasbench.errors import one_of
+            from nasbench.errors import did_you_mean, one_of
 
             raise StrategyError(
-                f"{self.name}: unknown setting(s) {', '.join(map(repr, unknown))}; "
+                f"{self.name}: unknown setting(s) {', '.join(map(repr, unknown))}"
+                f"{did_you_mean(unknown[0], self.defaults)}; "
                 f"known: {one_of(sorted(self.defaults))}"
             )
         merged = dict(self.defaults)
@@ -194,7 +196,7 @@ class OneShotMethod(ABC):
         :meth:`train_epoch`, derive from :meth:`arch_weights` and score the derived path on
         search-valid; finally :meth:`finish` may pick another architecture.
         """
-        from nasbench.live._rng import seeded
+        from nasbench.live.seeding import seeded
 
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise StrategyError(f"{self.name}: epochs must be an integer >= 1, got {epochs!r}")

@@ -24,13 +24,22 @@ CIFAR-10: the architecture learning rate is 3e-3 (10x the paper's) unless set.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
 from strategies.oneshot.base import (
-    PRECISIONS, WEIGHT_DEFAULTS, OneShotMethod, autocast, check_finite, check_weight_settings, fill_defaults,
-    weight_optimizer, weight_space_defaults, weight_step,
+    PRECISIONS,
+    WEIGHT_DEFAULTS,
+    OneShotMethod,
+    autocast,
+    check_finite,
+    check_weight_settings,
+    fill_defaults,
+    weight_optimizer,
+    weight_space_defaults,
+    weight_step,
 )
 from strategies.validation import check_choice, check_number
 

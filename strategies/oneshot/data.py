@@ -25,8 +25,9 @@ no loader in this harness).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -74,8 +75,71 @@ class OneShotData:
         self._graph = graph
         self._masks = masks or {}
         self._images = images or {}
+        self._mean_std = (tuple(mean), tuple(std))
         self._mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1) if mean else None
         self._std = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1) if std else None
+
+    @property
+    def graph(self) -> Any:
+        """The torch_geometric ``Data`` of a graph benchmark (None for images)."""
+        return self._graph
+
+    @property
+    def masks(self) -> dict[str, torch.Tensor]:
+        """Split name -> bool node mask of a graph benchmark (empty for images); a copy."""
+        return dict(self._masks)
+
+    @property
+    def images(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Split name -> ``(uint8 images [N, C, H, W], int64 labels [N])`` (empty for graphs); a copy."""
+        return dict(self._images)
+
+    def replace(self, *, graph: Any = None, masks: dict[str, torch.Tensor] | None = None,
+                images: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None) -> OneShotData:
+        """A new OneShotData with the same settings and the given data (None keeps this one's).
+
+        Parameters
+        ----------
+        graph : torch_geometric.data.Data, optional
+            Replacement graph (graph benchmarks).
+        masks : dict of str to Tensor, optional
+            Replacement split masks (graph benchmarks).
+        images : dict of str to (Tensor, Tensor), optional
+            Replacement split images and labels (image benchmarks).
+
+        Returns
+        -------
+        OneShotData
+            A new object; this one is unchanged.
+        """
+        mean, std = self._mean_std
+        return OneShotData(self.benchmark, self.kind, self.info, self.search_split,
+                           graph=self._graph if graph is None else graph,
+                           masks=self._masks if masks is None else masks,
+                           images=self._images if images is None else images,
+                           mean=mean, std=std, batch_size=self.batch_size, metric=self.metric)
+
+    def to(self, device: str | torch.device) -> OneShotData:
+        """A copy whose tensors (graph, masks, images, normalisation) live on ``device``.
+
+        Parameters
+        ----------
+        device : str or torch.device
+            ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+
+        Returns
+        -------
+        OneShotData
+            A new object (this one keeps its CPU tensors); normalisation happens on ``device``.
+        """
+        moved = self.replace(
+            graph=self._graph.to(device) if self._graph is not None else None,
+            masks={k: v.to(device) for k, v in self._masks.items()},
+            images={k: (x.to(device), y.to(device)) for k, (x, y) in self._images.items()},
+        )
+        if moved._mean is not None and moved._std is not None:
+            moved._mean, moved._std = moved._mean.to(device), moved._std.to(device)
+        return moved
 
     @property
     def splits(self) -> tuple[str, ...]:
@@ -114,7 +178,7 @@ class OneShotData:
         for i in range(0, len(y), self.batch_size):
             idx = order[i:i + self.batch_size]
             xb = x[idx].float().div(255.0)
-            if self._mean is not None:
+            if self._mean is not None and self._std is not None:
                 xb = (xb - self._mean) / self._std
             yield Batch(xb, y[idx])
 

@@ -37,7 +37,8 @@ weight phase; ``ctl_train_steps = 1``, ``ctl_num_aggregate = 10`` per epoch inst
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

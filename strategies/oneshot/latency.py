@@ -11,12 +11,13 @@
   latency of the relaxed architecture: Cai et al., ProxylessNAS, ICLR 2019, sec. 3.3 eq. 5;
   Wu et al., FBNet, CVPR 2019, eq. 2 uses the same sum of per-op look-up latencies).
 - :func:`latency_tradeoff`: for a few ``latency_weight`` values, the (accuracy, latency) of the
-  derived architectures against the table's true Pareto front (:mod:`nasbench.pareto`).
+  derived architectures against the table's true Pareto front (:mod:`strategies.pareto`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -142,8 +143,8 @@ def latency_tradeoff(benchmark_name: str, data, lambdas: Sequence[float] = (0.0,
     gap to the best front point no slower than it}``.
     """
     import nasbench
-    from nasbench.pareto import pareto_mask
     from strategies.oneshot.supernet import build_supernet
+    from strategies.pareto import pareto_mask
 
     bench = nasbench.load(benchmark_name)
     model = fit_latency_model(benchmark_name, latency_metric)

@@ -11,14 +11,14 @@ Each edge of each cell owns its 5 candidate operations; edge ``k`` of every cell
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from nasbench.live.models.nb201 import EDGES, OPS, TinyNetwork, TinySkeleton, make_op
 from nasbench.spaces import get_space
-from strategies.oneshot.supernet import Supernet
+from strategies.oneshot.supernet_base import Supernet
 
 
 class MixedCell(nn.Module):

@@ -25,7 +25,7 @@ chosen here (documented because the papers give none):
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +33,7 @@ from torch import nn
 
 from nasbench.live.models.nbgraph import LinearOp, NBGraphNet, SkipOp, make_op
 from nasbench.spaces import get_space
-from strategies.oneshot.supernet import Supernet
+from strategies.oneshot.supernet_base import Supernet
 
 N_NODES = 4
 

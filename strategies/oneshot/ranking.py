@@ -19,8 +19,9 @@ numbers for any supernet at any time: :func:`supernet_ranking`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -4,10 +4,9 @@ Each entry is one line; the class's docstring cites where its defaults come from
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from nasbench.name_table import NameTable
+from nasbench.name_table import NameTable, import_target
 
 #: method name -> "module:Class" (module under strategies.oneshot)
 ONESHOT_METHODS: NameTable[str] = NameTable("unknown one-shot method", {
@@ -30,8 +29,7 @@ def method_names() -> list[str]:
 
 def method_class(name: str) -> type:
     """The class registered as ``name``; UnknownNameError lists the registered names."""
-    module, _, cls = ONESHOT_METHODS.lookup(name).partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return import_target(ONESHOT_METHODS.lookup(name))
 
 
 def get_method(name: str, **settings: Any):

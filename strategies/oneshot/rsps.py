@@ -38,14 +38,25 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
 from strategies.oneshot.base import (
-    WEIGHT_DEFAULTS, EpochRecord, NonFiniteError, OneShotMethod, OneShotResult, check_finite,
-    check_weight_settings, evaluate_path, fill_defaults, seed_from, weight_optimizer, weight_space_defaults,
+    WEIGHT_DEFAULTS,
+    EpochRecord,
+    NonFiniteError,
+    OneShotMethod,
+    OneShotResult,
+    check_finite,
+    check_weight_settings,
+    evaluate_path,
+    fill_defaults,
+    seed_from,
+    weight_optimizer,
+    weight_space_defaults,
     weight_step,
 )
 from strategies.validation import check_choice, check_int
@@ -175,7 +186,7 @@ class SinglePathMethod(OneShotMethod):
     # ----- the loop ----------------------------------------------------------------------------
     def search(self, supernet, data, *, epochs: int, generator: torch.Generator) -> OneShotResult:
         """Train and derive (module docstring); NaN / inf -> ``state='failed'``, never raises."""
-        from nasbench.live._rng import seeded
+        from nasbench.live.seeding import seeded
         from strategies.base import StrategyError
 
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:

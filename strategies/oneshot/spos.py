@@ -89,13 +89,13 @@ class SPOS(SinglePathMethod):
             parents = [a for _, _, a in sorted(scored, key=lambda t: (-t[0], t[1]))[: s["top_k"]]]
             pdec = space.to_decisions(np.asarray(parents, dtype=np.int64))
 
-            def mutate():
+            def mutate(pdec=pdec):  # bound now: B023
                 child = pdec[rng.integers(len(pdec))].copy()
                 flip = rng.random(len(sizes)) < s["mutation_prob"]
                 child[flip] = (rng.random(int(flip.sum())) * sizes[flip]).astype(np.int64)
                 return child
 
-            def cross():
+            def cross(pdec=pdec):
                 a, b = pdec[rng.integers(len(pdec))], pdec[rng.integers(len(pdec))]
                 return np.where(rng.random(len(sizes)) < 0.5, a, b)
 

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-import nasbench  # noqa: E402
-from nasbench.errors import InvalidArchitectureError, MissingSourceError, UnknownBenchmarkError  # noqa: E402
+import nasbench
+from nasbench.errors import InvalidArchitectureError, MissingSourceError, UnknownBenchmarkError
 
 
 def test_subset_space_maps_ids():

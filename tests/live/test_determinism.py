@@ -14,10 +14,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nasbench.live import synthetic_images  # noqa: E402
-from nasbench.live.build import run_jobs, train_job  # noqa: E402
-from nasbench.live.data import GraphData  # noqa: E402
-from nasbench.live.trainer import intra_op_threads  # noqa: E402
+from nasbench.live import synthetic_images
+from nasbench.live.build import run_jobs, train_job
+from nasbench.live.data import GraphData
+from nasbench.live.trainer import intra_op_threads
 
 #: timing fields differ between any two runs; everything else must be equal
 TIMING = ("wall_seconds", "train_time")

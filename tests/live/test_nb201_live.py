@@ -5,16 +5,16 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nasbench.errors import MissingSourceError, NasbenchError, UnknownNameError  # noqa: E402
-from nasbench.live import (  # noqa: E402
+from nasbench.errors import MissingSourceError, NasbenchError, UnknownNameError
+from nasbench.live import (
     NB201_RECIPE,
     build_model,
     load_cifar10,
     synthetic_images,
     train,
 )
-from nasbench.live._rng import seeded  # noqa: E402
-from nasbench.live.models.nb201 import build_from_ops, count_params, parse_arch_str  # noqa: E402
+from nasbench.live.models.nb201 import build_from_ops, count_params, parse_arch_str
+from nasbench.live.seeding import seeded
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 

@@ -6,9 +6,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
 
-from nasbench.errors import MissingSourceError  # noqa: E402
-from nasbench.live import build_model, load_planetoid, nbgraph_recipe, train  # noqa: E402
-from nasbench.live.models.nbgraph import build_from_links_ops  # noqa: E402
+from nasbench.errors import MissingSourceError
+from nasbench.live import build_model, load_planetoid, nbgraph_recipe, train
+from nasbench.live.models.nbgraph import build_from_links_ops
 
 
 def test_missing_planetoid_is_typed_error(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nasbench.live import build_model, synthetic_images  # noqa: E402
-from nasbench.live import proxies as P  # noqa: E402
+from nasbench.live import build_model, synthetic_images
+from nasbench.live import proxies as P
 
 
 def _image_batch():
@@ -20,8 +20,8 @@ def _image_batch():
 
 def test_image_proxies_finite_and_side_effect_free():
     x, y, img = _image_batch()
-    from nasbench.live._rng import seeded
     from nasbench.live.models.nb201 import build_from_ops, parse_arch_str
+    from nasbench.live.seeding import seeded
 
     # a connected cell (no NB201 index needed); C=8, N=1 keeps it fast
     ops = parse_arch_str("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")

@@ -15,7 +15,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nasbench.live import proxies as P  # noqa: E402
+from nasbench.live import proxies as P
 
 RTOL = 2e-5
 
@@ -51,7 +51,7 @@ class MLP:
     def __init__(self, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
         # float32-representable values, so numpy and torch start from the same numbers
-        f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731
+        f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731 - a one-line draw helper, read inline
         self.W1, self.b1, self.W2, self.b2 = f(self.H, self.D), 0.1 * f(self.H), f(self.C, self.H), 0.1 * f(self.C)
         self.b1, self.b2 = self.b1.astype(np.float32).astype(float), self.b2.astype(np.float32).astype(float)
         self.x = f(self.B, self.D)
@@ -136,7 +136,7 @@ def test_mlp_fisher(mlp):
 
 
 def test_mlp_synflow(mlp):
-    A1, A2, c1, c2 = np.abs(mlp.W1), np.abs(mlp.W2), np.abs(mlp.b1), np.abs(mlp.b2)
+    A1, A2, c1 = np.abs(mlp.W1), np.abs(mlp.W2), np.abs(mlp.b1)
     h = A1 @ np.ones(mlp.D) + c1  # one all-ones sample; every |.| input is positive, ReLU passes it
     # R = sum_c (A2 relu(h) + c2)_c:  dR/dA2[c, j] = h_j;  dR/dA1[j, i] = sum_c A2[c, j] * 1
     synflow = (A2 * h[None, :]).sum() + (A1 * A2.sum(0)[:, None]).sum()
@@ -172,7 +172,7 @@ class ConvNet:
 
     def __init__(self, seed: int = 1) -> None:
         rng = np.random.default_rng(seed)
-        f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731
+        f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731 - a one-line draw helper, read inline
         self.Wc, self.bc = f(self.CO, self.CI, self.K, self.K), 0.1 * f(self.CO)
         self.bc = self.bc.astype(np.float32).astype(float)
         self.L = (self.S - self.K + 1) ** 2  # output positions
@@ -306,7 +306,7 @@ def graph():
 def graph_setup() -> dict:
     """Features, labels, train mask, weights and the two propagation matrices, in float64."""
     rng = np.random.default_rng(0)
-    f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731
+    f = lambda *s: rng.normal(size=s).astype(np.float32).astype(np.float64)  # noqa: E731 - a one-line draw helper, read inline
     g = {"x": f(N_NODES, F_IN), "y": np.array([0, 1, 0, 1, 1]), "train": np.array([1, 1, 1, 0, 0], bool),
          "W1": f(HID, F_IN), "b1": (0.1 * f(HID)).astype(np.float32).astype(float),
          "W2": f(N_CLS, HID), "b2": np.zeros(N_CLS),

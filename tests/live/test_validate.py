@@ -18,8 +18,8 @@ def test_validate_tiny_cora_end_to_end(tmp_path, capsys):
     from nasbench.live import build_model, load_planetoid, nbgraph_recipe, train
     from nasbench.live.build import read_record, run_file
     from reproduce.cli import main
-    from reproduce.results import load_final
-    from reproduce.sweep import sweep
+    from reproduce.store.results import load_final
+    from reproduce.store.sweep import sweep
     from strategies.runner import RunSpec
 
     runs = tmp_path / "runs"

@@ -9,12 +9,12 @@ import torch
 
 pytest.importorskip("torch_geometric")
 
-import nasbench  # noqa: E402
-from nasbench.errors import UnknownNameError  # noqa: E402
-from strategies.base import StrategyError  # noqa: E402
-from strategies.oneshot.data import load_oneshot_data  # noqa: E402
-from strategies.oneshot.registry import get_method, method_names  # noqa: E402
-from strategies.oneshot.supernet import build_supernet  # noqa: E402
+import nasbench
+from nasbench.errors import UnknownNameError
+from strategies.base import StrategyError
+from strategies.oneshot.data import load_oneshot_data
+from strategies.oneshot.registry import get_method, method_names
+from strategies.oneshot.supernet import build_supernet
 
 METHODS = ["darts", "darts-2nd", "gdas", "drnas"]
 
@@ -80,7 +80,9 @@ def test_gdas_tau_anneals(graph_data):
 @pytest.mark.parametrize("method", METHODS)
 def test_nan_features_fail_the_run(method):
     data = load_oneshot_data("nbgraph/cora", synthetic=True, synthetic_size=60)
-    data._graph.x[0, 0] = float("nan")
+    graph = data.graph.clone()
+    graph.x[0, 0] = float("nan")
+    data = data.replace(graph=graph)
     res = _run("nbgraph/cora", data, method)
     assert res.state == "failed"
     assert "not finite" in res.reason and method in res.reason

@@ -7,12 +7,12 @@ import torch
 
 pytest.importorskip("torch_geometric")
 
-import nasbench  # noqa: E402
-from nasbench.errors import MissingMetricError  # noqa: E402
-from strategies.oneshot.data import load_oneshot_data  # noqa: E402
-from strategies.oneshot.latency import fit_latency_model, latency_tradeoff  # noqa: E402
-from strategies.oneshot.registry import get_method  # noqa: E402
-from strategies.oneshot.supernet import build_supernet  # noqa: E402
+import nasbench
+from nasbench.errors import MissingMetricError
+from strategies.oneshot.data import load_oneshot_data
+from strategies.oneshot.latency import fit_latency_model, latency_tradeoff
+from strategies.oneshot.registry import get_method
+from strategies.oneshot.supernet import build_supernet
 
 
 @pytest.fixture(scope="module")

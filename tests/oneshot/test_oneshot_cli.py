@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("torch_geometric")
 
-from reproduce import results  # noqa: E402
-from reproduce.cli import main  # noqa: E402
+from reproduce.store import results
+from reproduce.cli import main
 
 TINY = ["oneshot", "--benchmark", "nbgraph/cora", "--method", "rsps", "--seeds", "0", "--epochs", "2",
         "--device", "cpu", "--rank-archs", "4", "--hp", "n_candidates=3", "log_samples=1", "--quiet"]
@@ -84,7 +84,8 @@ def test_user_mistakes_are_one_line_errors(tmp_path, capsys, args, message):
 
 
 def test_oneshot_preset_parses_and_rejects_bad_keys(tmp_path):
-    from reproduce.presets import PresetError, load_preset
+    from reproduce.kinds import load_preset
+    from reproduce.presets import PresetError
 
     p = load_preset("nbgraph-oneshot")
     assert p.kind == "oneshot" and p.benchmarks == ("nbgraph/cora", "nbgraph/citeseer")
@@ -97,7 +98,7 @@ def test_oneshot_preset_parses_and_rejects_bad_keys(tmp_path):
 
 @pytest.mark.slow
 def test_tiny_preset_end_to_end(tmp_path):
-    from reproduce.presets import load_preset
+    from reproduce.kinds import load_preset
 
     text = load_preset("nbgraph-oneshot").path.read_text()
     text = (text.replace('benchmarks = ["nbgraph/cora", "nbgraph/citeseer"]', 'benchmarks = ["nbgraph/cora"]')
@@ -125,8 +126,8 @@ def test_tiny_preset_end_to_end(tmp_path):
 
 
 def test_a_diverged_search_is_a_failed_run_not_a_failed_sweep(tmp_path):
-    from reproduce.oneshot_report import summarise_oneshot
-    from reproduce.oneshot_runs import make_spec, sweep_oneshot
+    from reproduce.kinds.oneshot import summarise_oneshot
+    from reproduce.kinds.oneshot_runs import make_spec, sweep_oneshot
 
     bad = make_spec("nbgraph/cora", "rsps", 0, 4, hyperparameters={"w_lr": 1e30, "grad_clip": None,
                                                                     "n_candidates": 2, "log_samples": 1})
@@ -153,7 +154,7 @@ def test_parallel_sweep_equals_the_serial_one(tmp_path):
     """--jobs 2: the same derived architectures and scores as one after the other, every run
     once; the protocol records how many searches shared the machine; gradient methods get the
     per-epoch ranking probe too."""
-    from reproduce.oneshot_runs import make_spec, sweep_oneshot
+    from reproduce.kinds.oneshot_runs import make_spec, sweep_oneshot
 
     hp = {"rsps": {"n_candidates": 2, "log_samples": 1}, "darts": {}}
     specs = [make_spec("nbgraph/cora", m, s, 2, hyperparameters=hp[m], rank_k=4, rank_every=1)
@@ -173,7 +174,7 @@ def test_parallel_sweep_equals_the_serial_one(tmp_path):
 
 
 def test_gpu_preset_parses():
-    from reproduce.presets import load_preset
+    from reproduce.kinds import load_preset
 
     p = load_preset("nbgraph-oneshot-gpu")
     assert p.device == "cuda" and p.epochs == 200 and p.rank_every == 50 and p.seeds == 5

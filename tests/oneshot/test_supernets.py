@@ -8,10 +8,10 @@ import torch
 
 pytest.importorskip("torch_geometric")
 
-from nasbench.errors import InvalidArchitectureError, UnknownBenchmarkError  # noqa: E402
-from nasbench.live.models import build_model  # noqa: E402
-from strategies.oneshot.data import load_oneshot_data  # noqa: E402
-from strategies.oneshot.supernet import build_supernet  # noqa: E402
+from nasbench.errors import InvalidArchitectureError, UnknownBenchmarkError
+from nasbench.live.models import build_model
+from strategies.oneshot.data import load_oneshot_data
+from strategies.oneshot.supernet import build_supernet
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +143,8 @@ def test_bad_inputs_raise_typed_errors(images):
 
 def test_graph_splits_are_halves_of_the_train_mask():
     data = load_oneshot_data("nbgraph/cora")
-    g = data._graph
-    tr, va = data._masks["search-train"], data._masks["search-valid"]
+    g = data.graph
+    tr, va = data.masks["search-train"], data.masks["search-valid"]
     assert int(tr.sum()) == 70 and int(va.sum()) == 70
     assert not (tr & va).any() and torch.equal(tr | va, g.train_mask)
     assert not ((tr | va) & g.test_mask).any()

@@ -10,12 +10,12 @@ import torch
 
 pytest.importorskip("torch_geometric")
 
-from strategies.base import StrategyError  # noqa: E402
-from strategies.oneshot.data import load_oneshot_data  # noqa: E402
-from strategies.oneshot.enas import Controller  # noqa: E402
-from strategies.oneshot.registry import get_method, method_names  # noqa: E402
-from strategies.oneshot.spos import SPOS  # noqa: E402
-from strategies.oneshot.supernet import build_supernet  # noqa: E402
+from strategies.base import StrategyError
+from strategies.oneshot.data import load_oneshot_data
+from strategies.oneshot.enas import Controller
+from strategies.oneshot.registry import get_method, method_names
+from strategies.oneshot.spos import SPOS
+from strategies.oneshot.supernet import build_supernet
 
 METHODS = ["enas", "rsps", "spos"]
 SMALL = {

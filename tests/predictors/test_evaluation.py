@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from nasbench.errors import NasbenchError, UnknownNameError
-from predictors.evaluation import COLUMNS, evaluate_predictors, summarize
+from predictors.evaluation import COLUMNS, evaluate_predictors, summarise
 
 
 def test_rows_are_tidy_and_deterministic():
@@ -16,7 +16,9 @@ def test_rows_are_tidy_and_deterministic():
     a = evaluate_predictors("nb201/cifar10", ["ridge", "rf"], **kw)
     b = evaluate_predictors("nb201/cifar10", ["ridge", "rf"], **kw)
     assert len(a) == 2 * 2 * 2 and set(a[0]) == set(COLUMNS)
-    key = lambda rows: [(r["trial"], r["predictor"], r["train_size"], r["spearman"], r["kendall"]) for r in rows]
+    def key(rows):
+        return [(r["trial"], r["predictor"], r["train_size"], r["spearman"], r["kendall"]) for r in rows]
+
     assert key(a) == key(b)
     frame = pd.DataFrame(a)
     assert frame.groupby(["predictor", "train_size"]).size().eq(2).all()
@@ -24,7 +26,7 @@ def test_rows_are_tidy_and_deterministic():
     # a subset of trials reproduces the same rows
     sub = evaluate_predictors("nb201/cifar10", ["ridge", "rf"], only_trials=[1], **kw)
     assert key(sub) == [k for k in key(a) if k[0] == 1]
-    s = summarize(frame)
+    s = summarise(frame)
     assert {"spearman", "spearman_lo", "spearman_hi", "trials"} <= set(s.columns)
 
 
@@ -59,12 +61,12 @@ def test_command_writes_csv_and_plots(tmp_path, capsys):
 def test_summary_band_is_clipped_to_the_range_of_a_correlation_and_absent_for_one_trial():
     import pandas as pd
 
-    from predictors.evaluation import format_ci, summarize
+    from predictors.evaluation import format_ci, summarise
 
     base = dict(encoding="onehot", kendall=0.5, fit_time=0.1, predict_time=0.01)
     rows = [dict(predictor="p", train_size=10, trial=t, spearman=s, **base) for t, s in enumerate([0.99, 0.5, 0.98])]
     rows += [dict(predictor="q", train_size=10, trial=0, spearman=0.7, **base)]
-    out = summarize(pd.DataFrame(rows)).set_index("predictor")
+    out = summarise(pd.DataFrame(rows)).set_index("predictor")
     assert out.loc["p", "spearman_hi"] == 1.0 and out.loc["p", "spearman_lo"] < 0.82
     assert np.isnan(out.loc["q", "spearman_lo"]) and np.isnan(out.loc["q", "spearman_hi"])
     assert format_ci(out.loc["q", "spearman_lo"], out.loc["q", "spearman_hi"]) == "[no CI: 1 trial]"

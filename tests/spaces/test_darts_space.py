@@ -53,7 +53,8 @@ def test_cell_structure_of_darts_v2(space):
 @pytest.mark.parametrize("bad, why", [
     (DARTS_V2[:-1], "not a DARTS genotype"),
     (DARTS_V2.replace("('skip_connect', 0), ('dil_conv_3x3', 2)]", "('skip_connect', 0), ('dil_conv_3x3', 0)]"), "distinct"),
-    (DARTS_V2.replace("('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0)", "('sep_conv_3x3', 0), ('sep_conv_3x3', 2), ('sep_conv_3x3', 0)", 1), "may read states 0 .. 1"),
+    (DARTS_V2.replace("('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0)",
+                      "('sep_conv_3x3', 0), ('sep_conv_3x3', 2), ('sep_conv_3x3', 0)", 1), "may read states 0 .. 1"),
     (DARTS_V2.replace("dil_conv_3x3", "none"), "op one of"),
     (DARTS_V2.replace("reduce_concat=[2, 3, 4, 5]", "reduce_concat=[2, 3]"), "concatenate"),
     ("|nor_conv_3x3~0|", "not a DARTS genotype"),

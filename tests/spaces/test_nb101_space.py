@@ -10,7 +10,11 @@ import pytest
 from nasbench.errors import InvalidArchitectureError
 from nasbench.published import published_file
 from nasbench.spaces.nb101 import (
-    NB101Space, canonical_spec, hash_module, parse_spec, prune, spec_hash,
+    NB101Space,
+    canonical_spec,
+    hash_module,
+    prune,
+    spec_hash,
 )
 
 # The official README's example ("an Inception-like cell") and the module the README prints

@@ -100,7 +100,7 @@ def _int_override(name: str) -> dict:
 
 @pytest.mark.parametrize("override", [False, True], ids=["defaults", "override"])
 def test_result_file_records_the_registry_and_signature_hyperparameters(name, override, tmp_path):
-    from reproduce.results import read_run, write_result
+    from reproduce.store.results import read_run, write_result
 
     hps = _int_override(name) if override else {}
     spec = RunSpec("nbgraph/proteins", name, seed=0, budget="3q", hyperparameters=hps)

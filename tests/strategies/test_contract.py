@@ -64,7 +64,7 @@ def test_refused_tells_state_the_rule_echo_the_trial_and_change_nothing():
                                                  r"asked; tell only trials returned by ask\(\)"):
         s.tell(ghost, 99.0)
     u = s.ask()
-    with pytest.raises(TrialContractError, match=r"but it asked Trial\(arch=%d" % u.arch):
+    with pytest.raises(TrialContractError, match=rf"but it asked Trial\(arch={u.arch}"):
         s.tell(Trial((u.arch + 1) % 20, None, u.trial_id), 99.0)
     with pytest.raises(TrialContractError, match="expects the Trial"):
         s.tell((u.arch, None, u.trial_id), 99.0)
@@ -171,7 +171,7 @@ def test_a_strategy_must_store_its_hyperparameters_under_their_names():
             return 0
 
     with pytest.raises(StrategyError, match=r"does not store its hyperparameter 'width' as self.width"):
-        Forgets(ToySpace(), rng=np.random.default_rng(0)).hyperparameters
+        _ = Forgets(ToySpace(), rng=np.random.default_rng(0)).hyperparameters
 
 
 # ----- shared validation helpers ----------------------------------------------------------------

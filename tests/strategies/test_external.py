@@ -10,8 +10,7 @@ import pytest
 
 import nasbench
 from nasbench.errors import UnknownNameError
-from strategies import RunSpec, StrategyError, get_spec, run_one
-from strategies import registry
+from strategies import RunSpec, StrategyError, get_spec, registry, run_one
 
 GREEDY = textwrap.dedent('''
     import numpy as np

@@ -86,7 +86,8 @@ def test_bad_workers():
 def test_hardware_constraint_through_run_one():
     from strategies.runner import RunSpec, parse_constraint, run_one
 
-    assert parse_constraint("latency_fpga<=5:mnas-soft") == {"constraint_metric": "latency_fpga", "limit": 5.0, "mode": "mnas-soft"}
+    assert parse_constraint("latency_fpga<=5:mnas-soft") == {"constraint_metric": "latency_fpga", "limit": 5.0,
+                                                              "mode": "mnas-soft"}
     with pytest.raises(NasbenchError, match="METRIC<=LIMIT"):
         parse_constraint("latency_fpga < 5")
     bench = nasbench.load("nb201/cifar10")

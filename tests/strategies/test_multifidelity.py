@@ -178,7 +178,7 @@ def test_promotions_are_charged_only_the_extra_epochs(name, tmp_path):
         by_id.setdefault(t.trial_id, []).append(t)
     promoted = {tid for tid, ts in by_id.items() if len(ts) > 1}
     assert promoted, "no promotion happened"
-    for t, (arch, fid, _, cost, rep) in zip(trials, ev.history):
+    for t, (arch, fid, _, cost, _rep) in zip(trials, ev.history):
         assert arch == t.arch and fid == t.fidelity
         expected = 9.0 if (t.trial_id in promoted and t.fidelity == 10.0) else t.fidelity
         assert cost == expected
@@ -209,8 +209,8 @@ def test_bad_hyperparameters_are_clear_errors():
 def test_multifidelity_preset_parses_and_runs(tmp_path):
     import dataclasses
 
-    from reproduce.presets import load_preset
-    from reproduce.reproduction import run_preset
+    from reproduce.pipeline import run_preset
+    from reproduce.kinds import load_preset
     from strategies.registry import get_spec
 
     preset = load_preset("nb201-multifidelity")

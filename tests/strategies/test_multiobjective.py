@@ -9,11 +9,11 @@ import pytest
 import nasbench
 from nasbench.errors import NasbenchError, TestSplitAccessError
 from nasbench.evaluator import ConstrainedEvaluator, Evaluator, MultiObjectiveEvaluator
-from nasbench.pareto import pareto_mask
 from strategies import make_strategy, run_search
 from strategies.base import StrategyError, Trial
 from strategies.moloop import MOReporter, run_mo_search
 from strategies.multiobjective import simplex_lattice
+from strategies.pareto import pareto_mask
 from strategies.runner import RunSpec, run_one
 from tests.toy import toy_benchmark
 
@@ -55,8 +55,10 @@ def test_constrained_evaluator_modes(nb201):
     fast, slow = int(np.argmin(lat)), int(np.argmax(lat))
     base = Evaluator(nb201, rng=np.random.default_rng(0), noise="mean")
     v_fast, v_slow = base.evaluate(fast).value, base.evaluate(slow).value
-    mk = lambda mode: ConstrainedEvaluator(nb201, rng=np.random.default_rng(0), noise="mean",
-                                          constraint_metric="latency_fpga", limit=T, mode=mode)
+    def mk(mode):
+        return ConstrainedEvaluator(nb201, rng=np.random.default_rng(0), noise="mean",
+                                    constraint_metric="latency_fpga", limit=T, mode=mode)
+
     rej = mk("reject")
     assert rej.evaluate(fast).value == v_fast and math.isnan(rej.evaluate(slow).value)
     soft = mk("mnas-soft")

@@ -8,9 +8,9 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from nasbench.spaces import get_space  # noqa: E402
-from strategies import make_strategy  # noqa: E402
-from strategies.base import StrategyError  # noqa: E402
+from nasbench.spaces import get_space
+from strategies import make_strategy
+from strategies.base import StrategyError
 
 TrialState = optuna.trial.TrialState
 

@@ -142,7 +142,8 @@ def test_finds_better_than_its_start_on_a_smooth_toy(space):
         ({"population_size": 0}, "population_size must be an integer in 1 .. 15625.*got 0"),
         ({"population_size": 2.5}, "population_size must be an integer.*got 2.5"),
         ({"population_size": True}, "population_size must be an integer.*got True"),
-        ({"population_size": 5, "sample_size": 6}, "sample_size must be an integer in 1 .. 5.*sample_size <= population_size.*got 6"),
+        ({"population_size": 5, "sample_size": 6},
+         "sample_size must be an integer in 1 .. 5.*sample_size <= population_size.*got 6"),
         ({"sample_size": 0}, "sample_size must be an integer in 1 .. 10.*got 0"),
     ],
 )

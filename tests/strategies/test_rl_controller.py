@@ -8,10 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nasbench.spaces import get_space  # noqa: E402
-from strategies import make_strategy  # noqa: E402
-from strategies.base import StrategyError  # noqa: E402
-from strategies.registry import get_spec  # noqa: E402
+from nasbench.spaces import get_space
+from strategies import make_strategy
+from strategies.base import StrategyError
+from strategies.registry import get_spec
 
 ZERO = np.zeros(6, dtype=np.int64)
 

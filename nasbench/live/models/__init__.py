@@ -6,14 +6,13 @@ on first use (torch_geometric is needed only for the graph spaces).
 """
 from __future__ import annotations
 
-import importlib
 from contextlib import nullcontext
 
 from torch import nn
 
 from nasbench.errors import MissingSourceError
-from nasbench.live._rng import seeded
-from nasbench.name_table import NameTable
+from nasbench.live.seeding import seeded
+from nasbench.name_table import NameTable, import_target
 
 #: space name -> module (in this package) whose ``build(arch_id, **dataset_info)`` makes the net
 BUILDERS: NameTable[str] = NameTable("no live model builder for space", {
@@ -27,21 +26,49 @@ BUILDERS: NameTable[str] = NameTable("no live model builder for space", {
 
 
 def builder_names() -> list[str]:
+    """Spaces that have a live model builder.
+
+    Returns
+    -------
+    list of str
+        Sorted space names accepted by :func:`build_model`.
+    """
     return BUILDERS.names()
 
 
 def build_model(space_name: str, arch_id: int, *, seed: int | None = None, **dataset_info) -> nn.Module:
-    """The trainable network of ``arch_id`` in ``space_name``.
+    """The trainable network of an architecture: the live backend's model of a table row.
 
-    ``space_name`` may also be a benchmark name (``"nb201/cifar10"``): the part before ``/``
-    is used. ``dataset_info`` is passed to the builder (``num_classes``, ``in_dim``,
-    ``dataset`` ...). With ``seed`` the weights are initialised from that seed inside a
-    context that restores torch's global RNG state afterwards (no lasting global seeding).
+    Parameters
+    ----------
+    space_name : str
+        A space with a builder (:func:`builder_names`), or a benchmark name (``"nb201/cifar10"``:
+        the part before ``/`` is the space, the part after the default ``dataset``).
+    arch_id : int
+        Architecture id of the space.
+    seed : int, optional
+        Initialise the weights from this seed inside a scoped torch seed (the global RNG state is
+        restored afterwards); None uses torch's current global state.
+    **dataset_info
+        Passed to the builder: ``num_classes``, ``in_channels`` (images), ``in_dim`` and
+        ``dataset`` (graphs), ...
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, on the CPU, in training mode.
+
+    Raises
+    ------
+    UnknownNameError
+        No builder for the space (the message suggests close names).
+    MissingSourceError
+        The builder needs a package that is not installed (torch_geometric for graph spaces).
     """
     space = space_name.split("/", 1)[0]
-    module_name = BUILDERS.lookup(space)
+    target = f"{__name__}.{BUILDERS.lookup(space)}:build"
     try:
-        module = importlib.import_module(f"{__name__}.{module_name}")
+        build = import_target(target)
     except ImportError as exc:  # torch_geometric for graph spaces
         raise MissingSourceError(
             f"the live builder for '{space}' needs a package that is not installed ({exc}); "
@@ -50,4 +77,4 @@ def build_model(space_name: str, arch_id: int, *, seed: int | None = None, **dat
     if "/" in space_name and "dataset" not in dataset_info:
         dataset_info["dataset"] = space_name.split("/", 1)[1]
     with seeded(seed) if seed is not None else nullcontext():
-        return module.build(int(arch_id), **dataset_info)
+        return build(int(arch_id), **dataset_info)

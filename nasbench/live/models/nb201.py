@@ -20,7 +20,7 @@ it without the rest of the package).
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -60,7 +60,9 @@ def make_op(name: str, channels: int) -> nn.Module:
         return ReLUConvBN(channels, channels, 3, 1, 1)
     if name == "avg_pool_3x3":
         return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
-    raise ValueError(f"unknown NB201 op {name!r}; choose one of {', '.join(OPS)}")
+    from nasbench.errors import UnknownNameError, unknown_name_message  # at raise time: this file loads by path
+
+    raise UnknownNameError(unknown_name_message("NB201 op", name, OPS))
 
 
 class InferCell(nn.Module):
@@ -190,8 +192,11 @@ def build(arch_id: int, *, num_classes: int = 10, C: int = 16, N: int = 5, in_ch
           **_unused) -> TinyNetwork:
     """Registry entry: the network of NB201 architecture ``arch_id`` (row of the tables)."""
     from nasbench.spaces import get_space
+    from nasbench.spaces.nb201 import NB201Space
 
-    edge_ops = get_space("nb201").edge_ops(int(arch_id))
+    space = get_space("nb201")
+    assert isinstance(space, NB201Space)  # the registry's "nb201" entry (not user input)
+    edge_ops = space.edge_ops(int(arch_id))
     return build_from_ops(edge_ops, num_classes=num_classes, C=C, N=N, in_channels=in_channels)
 
 

@@ -21,7 +21,8 @@ Xin Wang, Zeyang Zhang, Wenwu Zhu", classes ``Net``, ``Cell``, ``gnn_map``):
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -72,7 +73,9 @@ def make_op(name: str, c_in: int, c_out: int, *, gat_heads: int = 4) -> nn.Modul
         return LinearOp(c_in, c_out)
     if name == "skip":
         return SkipOp()
-    raise ValueError(f"unknown NB-Graph op {name!r}; choose one of {', '.join(OPS)}")
+    from nasbench.errors import UnknownNameError, unknown_name_message
+
+    raise UnknownNameError(unknown_name_message("NB-Graph op", name, OPS))
 
 
 class Cell(nn.Module):
@@ -152,7 +155,7 @@ def build_from_links_ops(links: Sequence[int], ops: Sequence[str], *, dataset: s
     from nasbench.nbgraph_protocol import NBGRAPH_PROTOCOL
 
     p = NBGRAPH_PROTOCOL[dataset.lower()]
-    kw = {"pre_layers": p.pre_layers, "post_layers": p.post_layers, "hidden": p.hidden_dim,
+    kw: dict[str, Any] = {"pre_layers": p.pre_layers, "post_layers": p.post_layers, "hidden": p.hidden_dim,
           "dropout": p.dropout}
     kw.update({k: v for k, v in overrides.items() if k in kw})
     return NBGraphNet(links, ops, in_dim, num_classes, gat_heads=gat_heads, **kw)
@@ -162,8 +165,10 @@ def build(arch_id: int, *, dataset: str, in_dim: int, num_classes: int, gat_head
           **overrides) -> NBGraphNet:
     """Registry entry: NB-Graph architecture ``arch_id`` for ``dataset`` (e.g. 'cora')."""
     from nasbench.spaces import get_space
+    from nasbench.spaces.nbgraph import NBGraphSpace
 
     space = get_space("nbgraph-proteins" if dataset.lower() == "proteins" else "nbgraph")
+    assert isinstance(space, NBGraphSpace)  # the registry's entries (not user input)
     links, ops = space.to_links_ops(int(arch_id))
     return build_from_links_ops(links, ops, dataset=dataset, in_dim=in_dim,
                                 num_classes=num_classes, gat_heads=gat_heads, **overrides)

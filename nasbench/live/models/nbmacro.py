@@ -21,7 +21,7 @@ The parameter count equals the table's ``params`` for every architecture, and
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -80,7 +80,9 @@ def make_block(name: str, c_in: int, c_out: int, stride: int) -> nn.Module:
     if name in MB_BLOCKS:
         kernel, expansion = MB_BLOCKS[name]
         return InvertedResidual(c_in, c_out, stride, kernel, expansion)
-    raise ValueError(f"unknown NB-Macro block '{name}'; choose one of {', '.join(OPS)}")
+    from nasbench.errors import UnknownNameError, unknown_name_message
+
+    raise UnknownNameError(unknown_name_message("NB-Macro block", name, OPS))
 
 
 class MacroNetwork(nn.Module):
@@ -126,8 +128,11 @@ def build_from_ops(layer_ops: Sequence[str], num_classes: int = 10, in_channels:
 def build(arch_id: int, *, num_classes: int = 10, in_channels: int = 3, **_unused) -> MacroNetwork:
     """Registry entry: the network of NB-Macro architecture ``arch_id`` (row of the table)."""
     from nasbench.spaces import get_space
+    from nasbench.spaces.nbmacro import NBMacroSpace
 
-    return build_from_ops(get_space("nbmacro").layer_ops(int(arch_id)), num_classes=num_classes,
+    space = get_space("nbmacro")
+    assert isinstance(space, NBMacroSpace)  # the registry's "nbmacro" entry (not user input)
+    return build_from_ops(space.layer_ops(int(arch_id)), num_classes=num_classes,
                           in_channels=in_channels)
 
 

@@ -11,7 +11,7 @@
   the source of the published numbers and each ``meta["notes"]`` line. ``table.tex`` is a
   ``table`` float that needs only ``booktabs``.
 * ``anytime_time``, ``anytime_queries``, ``final_regret`` and (with more than one benchmark)
-  ``average_rank``, each as ``.png`` and ``.pdf`` (see :mod:`reproduce.plots`).
+  ``average_rank``, each as ``.png`` and ``.pdf`` (see :mod:`reproduce.render.figures`).
 * ``summary.json``: ``{"meta", "results": {budget: {strategy: {"benchmark:metric": {mean,
   std, n, published_mean, published_std, diff}}}}, "best", "average_rank", "figures"}``;
   every number in the tables, unrounded (``table.md`` shows them rounded to 2 decimals).
@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 from nasbench.atomic import write_text_atomic
-from reproduce import plots
+from reproduce.render import figures as plots
+from reproduce.stats import ALPHA, decide_best, difference_se, standard_error
+from reproduce.store.jsonio import plain
 
 DASH = "–"
 LOWER_IS_BETTER = re.compile(r"regret|loss|err|time|latency|cost", re.IGNORECASE)
@@ -72,12 +74,15 @@ def published_applies(meta: dict, budget: str) -> bool:
 
 
 def cell_stats(values: np.ndarray) -> dict[str, Any]:
-    """``mean``, ``std`` (sample, ddof 1; None for one seed) and ``n`` of finite ``values``."""
+    """``mean``, ``std`` (sample, ddof 1; None for one seed), ``se`` (std / sqrt n) and ``n`` of
+    finite ``values``."""
     v = values[np.isfinite(values)]
     n = int(v.size)
+    std = float(v.std(ddof=1)) if n > 1 else None
     return {
         "mean": float(v.mean()) if n else None,
-        "std": float(v.std(ddof=1)) if n > 1 else None,
+        "std": std,
+        "se": standard_error(std, n),
         "n": n,
     }
 
@@ -97,10 +102,15 @@ def summarise(meta: dict, finals: pd.DataFrame) -> dict[str, dict[str, dict[str,
                 b, m = col["benchmark"], col["metric"]
                 stats = cell_stats(groups.get((budget, strategy, b, m), np.empty(0)))
                 p_mean, p_std = published_value(meta, strategy, b, m) if published_applies(meta, budget) else (None, None)
+                diff = None if p_mean is None or stats["mean"] is None else stats["mean"] - p_mean
+                diff_se, se_basis = difference_se(stats["se"], p_std, (meta.get("published") or {}).get("runs"))
                 stats.update(
                     published_mean=p_mean,
                     published_std=p_std,
-                    diff=None if p_mean is None or stats["mean"] is None else stats["mean"] - p_mean,
+                    diff=diff,
+                    diff_se=diff_se if diff is not None else None,
+                    diff_se_includes=se_basis if diff is not None else None,
+                    within_2se=None if diff is None or diff_se is None else bool(abs(diff) <= 2 * diff_se),
                 )
                 cells[cell_key(b, m)] = stats
             per_strategy[strategy] = cells
@@ -110,7 +120,8 @@ def summarise(meta: dict, finals: pd.DataFrame) -> dict[str, dict[str, dict[str,
 
 def best_strategies(meta: dict, results: dict) -> dict[str, dict[str, list[str]]]:
     """``budget -> "benchmark:metric" -> [strategies]`` with the best mean (after rounding to 2
-    decimals, as shown), highest for accuracies."""
+    decimals, as shown), highest for accuracies. Whether the best is *separated* from the others
+    is :func:`significance`'s answer (that decides bold)."""
     best: dict = {}
     for budget, per_strategy in results.items():
         best[budget] = {}
@@ -125,11 +136,28 @@ def best_strategies(meta: dict, results: dict) -> dict[str, dict[str, list[str]]
     return best
 
 
+def significance(meta: dict, finals: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """``budget -> "benchmark:metric" -> decide_best(...)``: bold only where a paired Wilcoxon
+    signed-rank test over the common seeds separates the best mean from the runner-up; else the
+    strategies tied with the best (:func:`reproduce.stats.decide_best`)."""
+    per_seed: dict = {}
+    for (budget, strategy, bench, metric), g in finals.groupby(["budget", "strategy", "benchmark", "metric"]):
+        per_seed[(budget, bench, metric, strategy)] = dict(zip(g["seed"].astype(int), g["value"].astype(float)))
+    out: dict = {}
+    for budget in meta["budgets"]:
+        out[budget] = {}
+        for col in meta["columns"]:
+            b, m = col["benchmark"], col["metric"]
+            values = {s: per_seed[(budget, b, m, s)] for s in meta["strategies"] if (budget, b, m, s) in per_seed}
+            out[budget][cell_key(b, m)] = decide_best(values, higher_is_better(m))
+    return out
+
+
 def average_ranks(finals: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
     """Rank (1 = best, ties averaged) of each strategy's mean final test regret per benchmark.
 
     Index: strategies; columns: ``(budget, benchmark)``. The metric per benchmark is
-    :func:`reproduce.plots.final_metric` (``test_acc`` when reported).
+    :func:`reproduce.render.figures.final_metric` (``test_acc`` when reported).
     """
     parts = []
     for bench in dict.fromkeys(finals["benchmark"]):
@@ -160,10 +188,14 @@ def fmt_pm(mean: float | None, std: float | None, pm: str) -> str:
     return fmt(mean) if std is None else f"{fmt(mean)}{pm}{fmt(std)}"
 
 
-def table_rows(meta: dict, results: dict, best: dict, budget: str, pm: str, bold: str) -> list[list[str]]:
+TIE = "≈"
+
+
+def table_rows(meta: dict, results: dict, marks: dict, budget: str, pm: str, bold: str) -> list[list[str]]:
     """The body rows of one budget block: label, then a cell per column.
 
-    ``pm`` joins mean and std; ``bold`` is a format string with one ``{}`` placeholder.
+    ``marks``: :func:`significance`'s decisions (bold: separated from the runner-up; ``≈``:
+    tied with the best). ``pm`` joins mean and std; ``bold`` is a format string with one ``{}``.
     """
     rows = []
     _, n_max = seed_counts(results)
@@ -175,12 +207,27 @@ def table_rows(meta: dict, results: dict, best: dict, budget: str, pm: str, bold
             text = fmt_pm(cells[k]["mean"], cells[k]["std"], pm)
             if 0 < cells[k]["n"] < n_max:  # fewer seeds than the rest of the table: say how many
                 text += f" (n={cells[k]['n']})"
-            ours.append(bold.format(text) if strategy in best[budget][k] else text)
+            decision = marks.get(budget, {}).get(k, {})
+            if strategy in decision.get("bold", ()):
+                text = bold.format(text)
+            elif strategy in decision.get("ties", ()):
+                text += f" {TIE}"
+            ours.append(text)
         rows.append([strategy, *ours])
         if any(cells[k]["published_mean"] is not None for k in keys):
             rows.append([f"{strategy} (paper)", *(fmt_pm(cells[k]["published_mean"], cells[k]["published_std"], pm) for k in keys)])
-            rows.append([f"{strategy} (ours − paper)", *(fmt(cells[k]["diff"], signed=True) for k in keys)])
+            rows.append([f"{strategy} (ours − paper)", *(diff_text(cells[k], pm) for k in keys)])
     return rows
+
+
+def diff_text(cell: dict, pm: str) -> str:
+    """``+0.52 ± 0.31 (within 2 SE)``: the difference of the means with its standard error."""
+    if cell.get("diff") is None:
+        return DASH
+    if cell.get("diff_se") is None:
+        return fmt(cell["diff"], signed=True)
+    verdict = "within 2 SE" if cell["within_2se"] else "beyond 2 SE"
+    return f"{fmt(cell['diff'], signed=True)}{pm}{fmt(cell['diff_se'])} ({verdict})"
 
 
 def seed_counts(results: dict) -> tuple[int, int]:
@@ -193,32 +240,35 @@ def footnotes(meta: dict, results: dict) -> list[str]:
     """The footnote lines (plain text, no markup) shared by both table formats."""
     lo, hi = seed_counts(results)
     n = f"{lo}" if lo == hi else f"{lo}–{hi}"
-    directions = {higher_is_better(c["metric"]) for c in meta["columns"]}
-    better = "highest" if directions == {True} else "lowest" if directions == {False} else "best"
+    fewer = "; “(n=k)” marks a cell with fewer seeds" if lo != hi else ""
     lines = [
-        f"Mean ± std over n = {n} seeds (sample std, ddof 1; “(n=k)” marks a cell with fewer seeds); "
-        f"values in %. Bold: {better} mean per column." if lo != hi else
-        f"Mean ± std over n = {n} seeds (sample std, ddof 1); values in %. Bold: {better} mean per column.",
+        f"Mean ± std over n = {n} seeds (sample std, ddof 1{fewer}; summary.json also gives the standard error); "
+        f"values in %. Bold: the best mean of a column, separated from the runner-up by a paired Wilcoxon "
+        f"signed-rank test over the same seeds (two-sided, p < {ALPHA}); {TIE}: not separated from the best (a tie).",
         f"Protocol: {meta.get('protocol', DASH)}.",
     ]
+    lines += [f"Protocol on {line}." for line in meta.get("protocol_per_benchmark", [])]
     published = meta.get("published") or {}
     if published.get("values"):
         where = f" (budget {published['budget']})" if published.get("budget") else ""
-        lines.append(f"Published numbers{where}: {published.get('source', 'unknown source')}; "
-                     "rows “(ours − paper)” give the difference of the means.")
+        runs = published.get("runs")
+        basis = (f"its SE combines ours and the paper's (std / sqrt({runs}) runs)" if runs else
+                 "its SE is ours only (the source gives no number of runs)")
+        lines.append(f"Published numbers{where}: {published.get('source', 'unknown source')}; rows “(ours − paper)” "
+                     f"give the difference of the means ± its standard error ({basis}) and whether it lies within 2 SE.")
     else:
         lines.append("Published numbers: none to compare with.")
     lines += [str(note) for note in meta.get("notes", [])]
     return lines
 
 
-def markdown_table(meta: dict, results: dict, best: dict) -> str:
+def markdown_table(meta: dict, results: dict, marks: dict) -> str:
     """``table.md``: a title, a Markdown table per budget and the footnotes."""
     header = ["Strategy", *(c["label"] for c in meta["columns"])]
     out = [f"# {meta.get('title') or meta['name']}", ""]
     for budget in meta["budgets"]:
         out += [f"## Budget {budget}", ""]
-        rows = table_rows(meta, results, best, budget, pm=" ± ", bold="**{}**")
+        rows = table_rows(meta, results, marks, budget, pm=" ± ", bold="**{}**")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
         out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -230,7 +280,7 @@ def markdown_table(meta: dict, results: dict, best: dict) -> str:
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "±": r"$\pm$", "–": "--", "−": "$-$", "“": "``", "”": "''", "≤": r"$\leq$", "≥": r"$\geq$",
+    "±": r"$\pm$", "–": "--", "−": "$-$", "“": "``", "”": "''", "≤": r"$\leq$", "≥": r"$\geq$", "≈": r"$\approx$",
 }
 
 
@@ -243,15 +293,16 @@ def latex_cell(cell: str) -> str:
     """A table cell already holding LaTeX (bold, ``$\\pm$``): a dash for a gap, a real minus sign."""
     if cell == DASH:
         return "--"
+    cell = cell.replace(TIE, r"$\approx$")
     return re.sub(r"(^|\{)-(?=\d)", r"\1$-$", cell)
 
 
-def latex_table(meta: dict, results: dict, best: dict) -> str:
+def latex_table(meta: dict, results: dict, marks: dict) -> str:
     """``table.tex``: a ``table`` float with a booktabs ``tabular``; needs only ``booktabs``."""
     ncols = len(meta["columns"])
     header = " & ".join(["Strategy", *(latex_escape(c["label"]) for c in meta["columns"])])
     lines = [
-        "% generated by reproduce/report.py; needs \\usepackage{booktabs}",
+        "% generated by reproduce/render/tables.py; needs \\usepackage{booktabs}",
         "\\begin{table}[t]",
         "\\centering",
         f"\\caption{{{latex_escape(meta.get('title') or meta['name'])}}}",
@@ -265,7 +316,7 @@ def latex_table(meta: dict, results: dict, best: dict) -> str:
         lines.append("\\midrule")
         if len(meta["budgets"]) > 1:
             lines.append(f"\\multicolumn{{{ncols + 1}}}{{l}}{{\\emph{{Budget {latex_escape(budget)}}}}} \\\\")
-        for row in table_rows(meta, results, best, budget, pm=" $\\pm$ ", bold="\\textbf{{{}}}"):
+        for row in table_rows(meta, results, marks, budget, pm=" $\\pm$ ", bold="\\textbf{{{}}}"):
             label, cells = row[0], row[1:]
             cells = [latex_cell(c) for c in cells]
             lines.append(" & ".join([latex_escape(label), *cells]) + " \\\\")
@@ -288,18 +339,8 @@ def largest_budget(budgets: Sequence[str]) -> str:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON types: numpy scalars unwrapped, NaN/inf as None, tuples as lists."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    return str(obj)
+    """Plain JSON types for summary.json and the page (NaN/inf as None): :func:`reproduce.store.jsonio.plain`."""
+    return plain(obj, "null")
 
 
 def rank_summary(finals: pd.DataFrame, strategies: Sequence[str], out_dir: Path) -> dict:
@@ -345,8 +386,9 @@ def write_report(meta: dict, finals: pd.DataFrame, curves: pd.DataFrame, out_dir
 
     results = summarise(meta, finals)
     best = best_strategies(meta, results)
-    write_text_atomic(out_dir / "table.md", markdown_table(meta, results, best))
-    write_text_atomic(out_dir / "table.tex", latex_table(meta, results, best))
+    marks = significance(meta, finals)
+    write_text_atomic(out_dir / "table.md", markdown_table(meta, results, marks))
+    write_text_atomic(out_dir / "table.tex", latex_table(meta, results, marks))
 
     figures: dict[str, Any] = {}
     if curves is not None and not curves.empty:
@@ -367,6 +409,7 @@ def write_report(meta: dict, finals: pd.DataFrame, curves: pd.DataFrame, out_dir
         "meta": meta,
         "results": results,
         "best": best,
+        "significance": marks,
         "average_rank": rank_summary(finals, strategies, out_dir),
         "figures": figures,
         "files": ["table.md", "table.tex", "summary.json"],

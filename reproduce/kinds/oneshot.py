@@ -41,14 +41,19 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError
-from reproduce import results
-from reproduce.oneshot_runs import OneShotRunSpec, make_spec, param_free_share
+from reproduce.store import results
+from reproduce.kinds.oneshot_runs import OneShotRunSpec, make_spec, param_free_share
+from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
+from reproduce.presets import PresetError, check_keys, check_type, parse_notes, require, require_int
 from reproduce.presets import StrategyEntry as Entry  # one row: name, label, hyperparameters
+from reproduce.store.jsonio import dumps
+from reproduce.store.outputs import display_path
 from strategies.runner import RunSpec
 
 LIVE_COST = "live_cost.json"
@@ -77,26 +82,23 @@ class OneShotPreset:
     source: str
     notes: tuple[str, ...]
     path: Path
-    kind: str = "oneshot"
+    kind: ClassVar[str] = "oneshot"
 
 
 def load_oneshot_preset(doc: dict, path: Path, where: str) -> OneShotPreset:
     """Parse a ``kind = "oneshot"`` TOML document (called by :func:`reproduce.presets.load_preset`)."""
-    from reproduce.presets import PresetError, _check_keys, _require
     from strategies.oneshot.registry import method_class
     from strategies.registry import get_spec
 
-    _check_keys(doc, {"kind", "name", "title", "seeds", "search", "methods", "baselines", "published"}, where)
-    search = _require(doc, "search", dict, where)
+    check_keys(doc, {"kind", "name", "title", "seeds", "search", "methods", "baselines", "published"}, where)
+    search = require(doc, "search", dict, where)
     w = f"{where} [search]"
-    _check_keys(search, {"benchmarks", "epochs", "device", "rank_archs", "rank_every"}, w)
-    benchmarks = _require(search, "benchmarks", list, w)
+    check_keys(search, {"benchmarks", "epochs", "device", "rank_archs", "rank_every"}, w)
+    benchmarks = require(search, "benchmarks", list, w)
     if not benchmarks or not all(isinstance(b, str) for b in benchmarks):
         raise PresetError(f"{w}: 'benchmarks' must be a non-empty list of names, got {benchmarks!r}")
-    epochs = _require(search, "epochs", int, w)
-    seeds = _require(doc, "seeds", int, where)
-    if epochs < 1 or seeds < 1:
-        raise PresetError(f"{where}: 'seeds' and [search] 'epochs' must be >= 1, got {seeds} and {epochs}")
+    epochs = require_int(search, "epochs", w, minimum=1, maximum=100_000)
+    seeds = require_int(doc, "seeds", where, minimum=1)
 
     def entries(items, what):
         out = []
@@ -104,37 +106,45 @@ def load_oneshot_preset(doc: dict, path: Path, where: str) -> OneShotPreset:
             ww = f"{where} {what} #{i + 1}"
             if not isinstance(e, dict):
                 raise PresetError(f"{ww}: expected a table with name, label, hyperparameters; got {e!r}")
-            _check_keys(e, {"name", "label", "hyperparameters"}, ww)
-            name = _require(e, "name", str, ww)
-            out.append(Entry(name, str(e.get("label", name)), dict(e.get("hyperparameters", {}))))
+            check_keys(e, {"name", "label", "hyperparameters"}, ww)
+            name = require(e, "name", str, ww)
+            hps = check_type(e.get("hyperparameters", {}), dict, f"{ww}: 'hyperparameters'")
+            out.append(Entry(name, check_type(e.get("label", name), str, f"{ww}: 'label'"), dict(hps)))
         return tuple(out)
 
-    methods = entries(_require(doc, "methods", list, where), "[[methods]]")
+    methods = entries(require(doc, "methods", list, where), "[[methods]]")
     for m in methods:
         method_class(m.name)(**m.hyperparameters)  # unknown method / setting: typed error now
     base = dict(doc.get("baselines", {}))
-    _check_keys(base, {"strategies", "signal", "noise", "cost_archs", "cost_epochs"}, f"{where} [baselines]")
+    check_keys(base, {"strategies", "signal", "noise", "cost_archs", "cost_epochs"}, f"{where} [baselines]")
     baselines = entries(base.get("strategies", []), "[baselines] strategies")
     for b in baselines:
         get_spec(b.name)
     published = dict(doc.get("published", {}))
-    _check_keys(published, {"source", "notes"}, f"{where} [published]")
+    check_keys(published, {"source", "notes"}, f"{where} [published]")
     return OneShotPreset(
-        name=_require(doc, "name", str, where), title=str(doc.get("title", doc["name"])), seeds=int(seeds),
+        name=require(doc, "name", str, where), title=str(doc.get("title", doc["name"])), seeds=int(seeds),
         benchmarks=tuple(benchmarks), epochs=int(epochs), device=str(search.get("device", "cpu")),
-        rank_archs=int(search.get("rank_archs", 0)), rank_every=int(search.get("rank_every", 0)),
+        rank_archs=require_int(search, "rank_archs", w, minimum=0, default=0),
+        rank_every=require_int(search, "rank_every", w, minimum=0, default=0),
         methods=methods, baselines=baselines, signal=base.get("signal"), noise=base.get("noise"),
-        cost_archs=int(base.get("cost_archs", 3)), cost_epochs=int(base.get("cost_epochs", 40)),
-        source=str(published.get("source", "")), notes=tuple(published.get("notes", [])), path=path,
+        cost_archs=require_int(base, "cost_archs", f"{where} [baselines]", minimum=1, default=3),
+        cost_epochs=require_int(base, "cost_epochs", f"{where} [baselines]", minimum=1, default=40),
+        source=str(published.get("source", "")), notes=parse_notes(published, where), path=path,
     )
 
 
-def oneshot_specs(preset: OneShotPreset, seeds: int | None = None) -> list[OneShotRunSpec]:
-    """Every one-shot run of the preset."""
+def _seed_range(preset, seeds: int | list[int] | None) -> list[int]:
     n = preset.seeds if seeds is None else seeds
+    return list(range(n)) if isinstance(n, int) else list(n)
+
+
+def oneshot_specs(preset: OneShotPreset, seeds: int | list[int] | None = None) -> list[OneShotRunSpec]:
+    """Every one-shot run of the preset (``seeds``: a count 0..N-1 or a list)."""
+    n = _seed_range(preset, seeds)
     return [make_spec(b, m.name, s, preset.epochs, hyperparameters=m.hyperparameters, device=preset.device,
                       rank_k=preset.rank_archs, rank_every=preset.rank_every)
-            for b in preset.benchmarks for m in preset.methods for s in range(n)]
+            for b in preset.benchmarks for m in preset.methods for s in n]
 
 
 # ----- the black-box baselines at equal wall-clock ------------------------------------------------
@@ -218,12 +228,12 @@ def _live_costs(preset: OneShotPreset, out: Path, say) -> dict:
     return costs
 
 
-def baseline_specs(preset: OneShotPreset, seeds: int, times: dict[str, float], costs: dict) -> list[ChargedRunSpec]:
+def baseline_specs(preset: OneShotPreset, seeds: int | list[int], times: dict[str, float], costs: dict) -> list[ChargedRunSpec]:
     """RS / RE runs with a budget of ``times[benchmark]`` seconds (rounded up)."""
     return [ChargedRunSpec(benchmark=b, strategy=e.name, seed=s, budget=f"{max(1, math.ceil(times[b]))}s",
                            hyperparameters=dict(e.hyperparameters), signal=preset.signal, noise=preset.noise,
                            query_cost=round(float(costs[b]["seconds_per_arch"]), 3))
-            for b in preset.benchmarks for e in preset.baselines for s in range(seeds)]
+            for b in preset.benchmarks for e in preset.baselines for s in _seed_range(preset, seeds)]
 
 
 # ----- reading runs ------------------------------------------------------------------------------
@@ -289,17 +299,18 @@ def _oneshot_stats(docs: list[dict]) -> dict:
 
 
 # ----- the preset ----------------------------------------------------------------------------------
-def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | None = None, progress: bool = True,
-                       jobs: int = 1) -> dict:
-    """Run the preset resumably and write table.md / summary.json (module docstring); ``jobs``
-    one-shot searches run at once (:func:`reproduce.oneshot_runs.sweep_oneshot`)."""
+def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | list[int] | None = None,
+                       progress: bool = True, jobs: int = 1) -> int:
+    """Make the preset's runs resumably (module docstring, steps 1-3); ``jobs`` one-shot searches at
+    once (:func:`reproduce.kinds.oneshot_runs.sweep_oneshot`). Returns the number of one-shot runs
+    that failed; the report is :func:`write_oneshot_report`'s."""
     import sys
 
-    from reproduce.oneshot_runs import sweep_oneshot
+    from reproduce.kinds.oneshot_runs import sweep_oneshot
 
     out = Path(out_dir)
     runs = out / "runs"
-    n = preset.seeds if seeds is None else seeds
+    n = _seed_range(preset, seeds)
 
     def say(line: str) -> None:
         if progress:
@@ -310,25 +321,38 @@ def run_oneshot_preset(preset: OneShotPreset, out_dir: Path, *, seeds: int | Non
     summary = sweep_oneshot(specs, runs, say=say, jobs=jobs)
     say(f"one-shot runs: {summary['done']} new, {summary['skipped']} already done, {summary['failed']} failed "
         f"({summary['seconds']:.0f} s)")
+    times = _equal_times(preset, specs, runs, costs)
+    base = results.pending(baseline_specs(preset, n, times, costs), runs)
+    if base:
+        say(f"{len(base)} baseline run(s) at {', '.join(f'{b}: {t:.0f} s' for b, t in times.items())} (simulated)")
+    for spec in base:  # simulated, fast: one process, each result written atomically
+        results.write_result(runs, spec, run_charged(spec))
+    return int(summary["failed"])
+
+
+def _equal_times(preset: OneShotPreset, specs, runs: Path, costs: dict) -> dict[str, float]:
+    """Per benchmark: the slowest one-shot method's mean search time (the baselines' budget)."""
     times = {}
     for b in preset.benchmarks:
         means = [_mean([_last(d, "time") for d in (_doc(runs, s) for s in specs if s.benchmark == b and s.strategy == m.name)
                         if d is not None and d["stopped"] != "failed"]) for m in preset.methods]
         finite = [t for t in means if np.isfinite(t)]
         times[b] = max(finite) if finite else float(costs[b]["seconds_per_arch"])
-    base = results.pending(baseline_specs(preset, n, times, costs), runs)
-    if base:
-        say(f"{len(base)} baseline run(s) at {', '.join(f'{b}: {t:.0f} s' for b, t in times.items())} (simulated)")
-    for spec in base:  # simulated, fast: one process, each result written atomically
-        results.write_result(runs, spec, run_charged(spec))
-    return write_oneshot_report(preset, out, n, times=times, costs=costs)
+    return times
 
 
-def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int, *, times: dict | None = None,
+def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int | list[int], *, times: dict | None = None,
                          costs: dict | None = None) -> dict:
     """table.md and summary.json from the stored runs (and live_cost.json)."""
     runs = out / "runs"
-    costs = costs if costs is not None else json.loads((out / LIVE_COST).read_text())
+    if costs is None:
+        path = out / LIVE_COST
+        try:
+            costs = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise NasbenchError(f"{path} is missing or unreadable ({exc}); rerun `nasbench reproduce {preset.name}` "
+                                "to measure the live cost again") from None
+    seeds = _seed_range(preset, seeds)
     specs = oneshot_specs(preset, seeds)
     docs_of = {}
     for s in specs:
@@ -336,19 +360,15 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int, *, times:
         if d is not None:
             docs_of.setdefault((s.benchmark, s.strategy), []).append(d)
     if times is None:
-        times = {}
-        for b in preset.benchmarks:
-            means = [_mean([_last(d, "time") for d in docs_of.get((b, m.name), []) if d["stopped"] != "failed"])
-                     for m in preset.methods]
-            finite = [t for t in means if np.isfinite(t)]
-            times[b] = max(finite) if finite else float(costs[b]["seconds_per_arch"])
+        times = _equal_times(preset, specs, runs, costs)
     base = baseline_specs(preset, seeds, times, costs)
     bdocs = {}
     for s in base:
         d = _doc(runs, s)
         if d is not None:
             bdocs.setdefault((s.benchmark, s.strategy), []).append(d)
-    summary: dict = {"preset": preset.name, "seeds": seeds, "epochs": preset.epochs, "benchmarks": {}, "live_cost": costs}
+    summary: dict = {"preset": preset.name, "seeds": len(seeds), "epochs": preset.epochs, "benchmarks": {},
+                     "live_cost": costs}
     lines = [f"# {preset.title}", ""]
     for b in preset.benchmarks:
         c = float(costs[b]["seconds_per_arch"])
@@ -394,7 +414,7 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int, *, times:
                   f"backend ({_cost_device(costs[b])}): mean {costs[b]['mean_seconds_per_epoch']:.3f} s/epoch x "
                   f"{costs[b]['protocol_epochs']} protocol epochs = {c:.1f} s per architecture "
                   f"({costs[b]['machine']}).", ""]
-    lines += _footer(preset, seeds, specs, runs)
+    lines += _footer(preset, len(seeds), specs, runs)
     summary["rank_archs"] = preset.rank_archs
     summary["plots"] = _write_plots(preset, summary, bdocs, out)
     lines += ["", "Figures: " + ", ".join(n for n in summary["plots"] if n.endswith(".png")) +
@@ -402,15 +422,15 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int, *, times:
               "per seed and method, with RS / RE over simulated time; oneshot_ranking = Kendall tau per method."]
     text = "\n".join(lines) + "\n"
     write_text_atomic(out / "table.md", text)
-    write_text_atomic(out / "summary.json", json.dumps(_safe(summary), indent=1, allow_nan=False) + "\n")
+    write_text_atomic(out / "summary.json", dumps(summary, "null", indent=1) + "\n")
     return summary
 
 
 def _write_plots(preset: OneShotPreset, summary: dict, bdocs: dict, out: Path) -> list[str]:
-    """The report's figures (:mod:`reproduce.oneshot_plots`); returns the file names."""
+    """The report's figures (:mod:`reproduce.kinds.oneshot_figures`); returns the file names."""
     import nasbench
     from nasbench.evaluator import Reporter
-    from reproduce.oneshot_plots import plot_oneshot_accuracy, plot_oneshot_ranking
+    from reproduce.kinds.oneshot_figures import plot_oneshot_accuracy, plot_oneshot_ranking
 
     methods = [m.label for m in preset.methods]
     baselines = {b: [(e.label, [d["columns"]["time"] for d in bdocs.get((b, e.name), [])],
@@ -464,18 +484,6 @@ def _citation(name: str) -> str:
     return method_class(name).citation.split(" (")[0]
 
 
-def _safe(obj):
-    if isinstance(obj, dict):
-        return {str(k): _safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_safe(v) for v in obj]
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.generic):
-        return _safe(obj.item())
-    return obj
-
-
 # ----- plain results folders ----------------------------------------------------------------------
 def summarise_oneshot(specs, out: Path) -> list[str]:
     """One line per configuration: runs, failed, final test accuracy and wall-clock."""
@@ -496,39 +504,35 @@ def summarise_oneshot(specs, out: Path) -> list[str]:
     return lines
 
 
-#: the one refusal of ``--html`` for one-shot reports (a documented flag is never ignored silently)
-NO_HTML = ("--html is not available for one-shot results (report.html covers black-box searches and predictor "
-           "evaluations); table.md, table.tex, summary.json and the plots are written without it: drop --html")
-
-
-def has_oneshot_runs(out: Path) -> bool:
+def has_oneshot_runs(out: Path, on_bad: str = "error") -> bool:
     """Whether a results folder holds at least one one-shot run."""
     try:
-        paths = results.result_files(out)
+        if not results.result_files(out):
+            return False
     except NasbenchError:
         return False
-    for p in paths:
-        try:
-            if (results.read_result(p).get("protocol") or {}).get("kind") == "oneshot":
-                return True
-        except results.ResultFileError:
-            continue
-    return False
+    return any((d.get("protocol") or {}).get("kind") == "oneshot" for d in results.read_folder(out, on_bad).docs)
 
 
-def report_folder(out: Path) -> dict:
+@dataclass(frozen=True)
+class OneShotFolder:
+    """A results folder holding one-shot runs (and, maybe, ``nasbench run`` runs) that no preset wrote."""
+
+    name: str
+    path: Path
+    on_bad: str = "error"
+    kind: ClassVar[str] = "oneshot"
+    seeds: int = 0
+
+
+def report_folder(out: Path, on_bad: str = "error") -> dict:
     """``table.md`` / ``summary.json`` of a results folder holding one-shot runs and, maybe,
     ``nasbench run`` runs: one row per (benchmark, method or strategy, configuration)."""
-    docs = []
-    for p in results.result_files(out):
-        try:
-            docs.append(results.read_result(p))
-        except results.ResultFileError:
-            continue
+    folder = results.read_folder(out, on_bad)
     groups: dict = {}
-    for d in docs:
+    for d in folder.docs:
         groups.setdefault((d["benchmark"], d["strategy"], d["config_key"]), []).append(d)
-    lines = [f"# Results in {out}", "",
+    lines = [f"# Results in {display_path(out)}", "",
              "| Benchmark | Method | kind | budget | runs (failed) | test acc (%) | valid acc (%) | time (s) | param-free share | Kendall tau |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     summary = {}
@@ -548,11 +552,57 @@ def report_folder(out: Path) -> dict:
               "architecture; black-box: the incumbent), mean ± std over seeds. Time: real search seconds for one-shot "
               "runs, simulated seconds for black-box runs. Param-free share: operations without parameters (NB-Graph: "
               "skip; NB201: none, skip_connect, avg_pool_3x3)."]
+    note = folder.skipped_note()
+    if note:
+        lines += ["", f"WARNING: {note}"]
     write_text_atomic(out / "table.md", "\n".join(lines) + "\n")
-    write_text_atomic(out / "summary.json", json.dumps(_safe(summary), indent=1, allow_nan=False) + "\n")
+    write_text_atomic(out / "summary.json", dumps(summary, "null", indent=1) + "\n")
     return summary
 
 
-__all__ = ["ChargedRunSpec", "OneShotPreset", "has_oneshot_runs", "load_oneshot_preset", "measure_live_cost",
+# ----- the kind -----------------------------------------------------------------------------------
+class OneShotKind(PresetKind):
+    """One-shot (supernet) methods against RS / RE at equal wall-clock, and folders of one-shot runs."""
+
+    name = "oneshot"
+    summary = "one-shot methods (real wall-clock) against RS / RE charged the measured live training time"
+
+    def parse(self, doc: dict, path: Path, where: str) -> OneShotPreset:
+        return load_oneshot_preset(doc, path, where)
+
+    def default_seeds(self, preset: Any) -> int:
+        return int(preset.seeds)
+
+    def execute(self, preset: OneShotPreset, out_dir: Path, seeds: list[int], options: RunOptions) -> int:
+        jobs = 1 if options.executor == "serial" or not options.jobs else options.jobs
+        return run_oneshot_preset(preset, out_dir, seeds=seeds, progress=options.progress, jobs=jobs)
+
+    def collect(self, preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions) -> Collected:
+        if isinstance(preset, OneShotFolder):
+            return Collected(None, expected=len(results.read_folder(out_dir, options.on_bad).docs))
+        specs = oneshot_specs(preset, seeds)
+        missing = [s for s in specs if _doc(out_dir / "runs", s) is None]
+        return Collected(seeds, expected=len(specs), missing=missing)
+
+    def write(self, preset: Any, collected: Collected, out_dir: Path) -> dict:
+        if isinstance(preset, OneShotFolder):
+            return report_folder(out_dir, preset.on_bad)
+        return write_oneshot_report(preset, out_dir, collected.data)
+
+    def page(self, preset: Any, collected: Collected, out_dir: Path, summary: dict | None) -> Path | None:
+        from reproduce.kinds.oneshot_page import write_oneshot_html
+
+        return write_oneshot_html(out_dir, preset, summary, missing=collected.missing)
+
+    def infer(self, out_dir: Path, options: ReportOptions) -> OneShotFolder | None:
+        if has_oneshot_runs(out_dir, options.on_bad):
+            return OneShotFolder(display_path(out_dir.name), out_dir / "command.json", options.on_bad)
+        return None
+
+    def benchmarks(self, preset: Any) -> list[str]:
+        return list(getattr(preset, "benchmarks", ()))
+
+
+__all__ = ["ChargedRunSpec", "OneShotFolder", "OneShotKind", "OneShotPreset", "has_oneshot_runs", "load_oneshot_preset", "measure_live_cost",
            "oneshot_specs", "report_folder", "run_charged", "run_oneshot_preset", "summarise_oneshot",
            "write_oneshot_report"]

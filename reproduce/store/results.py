@@ -33,7 +33,7 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 import dataclasses
-from dataclasses import MISSING, asdict, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,9 @@ import nasbench
 from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError, TableSourceChangedError
 from nasbench.evaluator import table_source
-from strategies.loop import Trajectory
+from reproduce.store.jsonio import plain, untag_float
+from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
+from strategies.moloop import MO_EXTRA_COLUMNS
 from strategies.runner import RunSpec
 
 if TYPE_CHECKING:  # pandas is imported only when a table is asked for
@@ -57,7 +59,8 @@ _SPEC_FIELDS = tuple(f.name for f in fields(RunSpec))
 #: may be absent from older files and read as their defaults (config_key ignores them when unset)
 _REQUIRED_SPEC_FIELDS = tuple(f.name for f in fields(RunSpec) if f.default is MISSING and f.default_factory is MISSING)
 #: per-run columns of :func:`load_results` / :func:`load_final`, before the trajectory columns
-META_COLUMNS = ("benchmark", "strategy", "config_key", "hyperparameters", "seed", "signal", "noise", "budget", "workers")
+META_COLUMNS = ("benchmark", "strategy", "config", "config_key", "hyperparameters", "seed", "signal", "noise", "budget",
+                "workers", "constraint")
 
 
 class ResultFileError(NasbenchError):
@@ -87,40 +90,22 @@ def error_path(out_dir: str | Path, spec: RunSpec) -> Path:
 
 
 # ----- encoding --------------------------------------------------------------------------------
-def _json_safe(obj: Any) -> Any:
-    """Plain-JSON version of protocol values (numpy scalars/arrays, tuples, NaN -> null)."""
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _json_safe(obj.item())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    return obj
-
-
 def _encode_column(values: np.ndarray) -> list:
     if values.dtype.kind == "f":
-        return [
-            v if math.isfinite(v) else (None if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-            for v in values.tolist()
-        ]
+        return plain(values.tolist(), "tagged")
     return values.tolist()
 
 
 def _decode_column(values: list, dtype: str) -> np.ndarray:
     dt = np.dtype(dtype)
     if dt.kind == "f":
-        return np.array([math.nan if v is None else float(v) for v in values], dtype=dt)
+        return np.array([untag_float(v) for v in values], dtype=dt)
     return np.array(values, dtype=dt)
 
 
 def spec_fields(spec: RunSpec) -> dict:
     """The RunSpec as a JSON-ready dict."""
-    return _json_safe(asdict(spec))
+    return plain(asdict(spec), "tagged")
 
 
 def to_payload(spec: RunSpec, trajectory: Trajectory) -> dict:
@@ -130,7 +115,7 @@ def to_payload(spec: RunSpec, trajectory: Trajectory) -> dict:
         "format": FORMAT,
         **spec_fields(spec),
         "config_key": spec.config_key(),
-        "protocol": _json_safe(trajectory.protocol),
+        "protocol": plain(trajectory.protocol, "tagged"),
         "stopped": trajectory.stopped,
         "n_steps": len(trajectory),
         "dtypes": {k: str(v.dtype) for k, v in columns.items()},
@@ -208,6 +193,21 @@ def read_run(path: str | Path) -> tuple[RunSpec, Trajectory]:
     """(spec, trajectory) of one result file."""
     doc = read_result(path)
     return payload_spec(doc), payload_trajectory(doc)
+
+
+def read_specs(specs: Iterable[RunSpec], out_dir: str | Path, missing: list | None = None):
+    """``(spec, trajectory, path)`` of each spec's stored run; a spec without a readable result file
+    raises ResultFileError, or is appended to ``missing`` (when given) and skipped."""
+    for spec in specs:
+        path = result_path(out_dir, spec)
+        try:
+            _, traj = read_run(path)
+        except ResultFileError:
+            if missing is None:
+                raise
+            missing.append(spec)
+            continue
+        yield spec, traj, path
 
 
 def _finished_doc(out_dir: str | Path, spec: RunSpec, config_key: str) -> dict | None:
@@ -322,27 +322,131 @@ def result_files(out_dir: str | Path) -> list[Path]:
     return [p for *_, p in sorted(found)]
 
 
-def _read_all(out_dir: str | Path) -> list[dict]:
-    docs, bad = [], []
+class BadResultFilesError(NasbenchError):
+    """Result files under a folder that cannot be read or validated (each one named)."""
+
+
+@dataclass(frozen=True)
+class BadFile:
+    """A result file left out of a report, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class FolderRuns:
+    """The validated result documents under a results folder, and the files that were skipped."""
+
+    out_dir: Path
+    docs: list[dict]
+    paths: list[Path]
+    bad: list[BadFile]
+
+    def skipped_note(self) -> str | None:
+        """One line for notes and stderr when files were skipped (None when none were)."""
+        if not self.bad:
+            return None
+        shown = "; ".join(f"{b.path}: {b.reason}" for b in self.bad[:5])
+        more = f"; and {len(self.bad) - 5} more" if len(self.bad) > 5 else ""
+        return (f"skipped {len(self.bad)} unreadable or invalid result file(s) (--skip-bad): {shown}{more}; "
+                f"the numbers use the other {len(self.docs)} run(s)")
+
+
+ON_BAD = ("error", "skip")
+
+
+def _check_placement(path: Path, doc: dict) -> str | None:
+    """Why a whole result file does not belong where it lies (None when it does): its name must
+    carry its own seed, its folders its benchmark and configuration."""
+    m = _RESULT_RE.match(path.name)
+    if m is None or int(m.group(1)) != doc["seed"]:
+        return f"its name says seed {int(m.group(1)) if m else '?'} but its content says seed {doc['seed']} (a renamed or copied file)"
+    expected_dir = f"{doc['strategy']}-{doc['config_key']}"
+    if path.parent.name != expected_dir:
+        return (f"it lies in {path.parent.name}/ but its content is configuration {doc['config_key']} of "
+                f"{doc['strategy']} (expected folder {expected_dir}/: a moved or copied file)")
+    if path.parent.parent.name != str(doc["benchmark"]).replace("/", "__"):
+        return f"it lies under {path.parent.parent.name}/ but its content is a run on {doc['benchmark']}"
+    return None
+
+
+def _validated(path: Path) -> dict:
+    """The result document at ``path``; ResultFileError when it is not a whole, well-placed result."""
+    doc = read_result(path)
+    if isinstance(doc.get("seed"), bool) or not isinstance(doc.get("seed"), int) or doc["seed"] < 0:
+        raise ResultFileError(f"result file {path} has no valid seed ({doc.get('seed')!r})")
+    for key in ("benchmark", "strategy", "config_key", "budget"):
+        if not isinstance(doc.get(key), str):
+            raise ResultFileError(f"result file {path}: '{key}' must be a string, got {doc.get(key)!r}")
+    if not isinstance(doc.get("protocol"), dict):
+        raise ResultFileError(f"result file {path}: 'protocol' must be an object")
+    needed = (*TRAJECTORY_COLUMNS, *(MO_EXTRA_COLUMNS if doc.get("objectives") else ()))
+    lacking = [c for c in needed if c not in doc["columns"]]
+    if lacking:
+        raise ResultFileError(f"result file {path} lacks trajectory column(s) {', '.join(lacking)}; rerun the sweep "
+                              "to redo it")
+    return doc
+
+
+def read_folder(out_dir: str | Path, on_bad: str = "error") -> FolderRuns:
+    """Every result under ``out_dir``, validated: each file parses, holds every field, lies in the
+    folder of its own benchmark and configuration and is named after its own seed; within a
+    configuration each seed appears once.
+
+    ``on_bad="error"`` (default): :class:`BadResultFilesError` naming every bad file;
+    ``on_bad="skip"``: the bad files are left out and listed in :attr:`FolderRuns.bad` (say so
+    wherever the numbers appear: :meth:`FolderRuns.skipped_note`).
+    """
+    if on_bad not in ON_BAD:
+        raise NasbenchError(f"on_bad must be one of {', '.join(ON_BAD)}, got {on_bad!r}")
+    docs, paths, bad = [], [], []
+    owner: dict[tuple[str, str, int], Path] = {}
+    misplaced: list[tuple[Path, dict, str]] = []
     for path in result_files(out_dir):
         try:
-            docs.append(read_result(path))
-        except ResultFileError:
-            bad.append(path)
-    if bad:
-        warnings.warn(
-            f"skipped {len(bad)} unreadable result file(s) under {out_dir}, e.g. {bad[0]}; rerun the sweep to redo them",
-            stacklevel=3,
+            doc = _validated(path)
+        except ResultFileError as exc:
+            bad.append(BadFile(path, str(exc).replace(f"result file {path}", "").strip(" :") or str(exc)))
+            continue
+        why = _check_placement(path, doc)
+        if why is not None:
+            misplaced.append((path, doc, why))
+            continue
+        key = (doc["benchmark"], doc["config_key"], doc["seed"])
+        owner[key] = path
+        docs.append(doc)
+        paths.append(path)
+    for path, doc, why in misplaced:  # name the file that really holds that seed, when there is one
+        twin = owner.get((doc["benchmark"], doc["config_key"], doc["seed"]))
+        also = f"; seed {doc['seed']} of that configuration is in {twin}, so it would count twice" if twin else ""
+        bad.append(BadFile(path, why + also))
+    runs = FolderRuns(Path(out_dir), docs, paths, bad)
+    if bad and on_bad == "error":
+        listing = "; ".join(f"{b.path}: {b.reason}" for b in bad)
+        raise BadResultFilesError(
+            f"{len(bad)} result file(s) under {out_dir} cannot be used: {listing}. Rerun the sweep that wrote them "
+            f"to redo them (a resumed sweep rewrites a missing or unreadable file), delete them, or pass --skip-bad "
+            f"(on_bad='skip' in Python) to report without them"
         )
-    return docs
+    return runs
 
 
-def _meta(doc: dict) -> dict:
+def _read_all(out_dir: str | Path, on_bad: str = "error") -> list[dict]:
+    runs = read_folder(out_dir, on_bad)
+    note = runs.skipped_note()
+    if note:
+        warnings.warn(note, stacklevel=3)
+    return runs.docs
+
+
+def _meta(doc: dict, label: str) -> dict:
     protocol = doc.get("protocol") or {}
     hps = protocol.get("hyperparameters", doc["hyperparameters"])
     return {
         "benchmark": doc["benchmark"],
         "strategy": doc["strategy"],
+        "config": label,
         "config_key": doc["config_key"],
         "hyperparameters": json.dumps(hps, sort_keys=True),
         "seed": int(doc["seed"]),
@@ -350,6 +454,7 @@ def _meta(doc: dict) -> dict:
         "noise": protocol.get("noise", doc["noise"]),
         "budget": str(protocol.get("budget", doc["budget"])),
         "workers": int(doc["workers"]),
+        "constraint": doc.get("constraint"),
     }
 
 
@@ -365,19 +470,40 @@ def _column_order(docs: Sequence[dict]) -> dict[str, str]:
     return order
 
 
-def load_results(out_dir: str | Path) -> "pd.DataFrame":
+def labelled_docs(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> tuple[list[dict], list[str]]:
+    """The validated documents under ``out_dir`` (those matching ``select``, see
+    :func:`reproduce.store.configs.parse_select`) and each one's configuration label."""
+    from reproduce.store.configs import config_fields, row_identity, row_labels, select_docs
+
+    docs = _read_all(out_dir, on_bad)
+    if select:
+        docs = [docs[i] for i in select_docs(docs, select, str(out_dir))]
+    rows: dict[str, dict] = {}
+    for d in docs:
+        rows.setdefault(row_identity(d), config_fields(d))
+    label_of = dict(zip(rows, row_labels(list(rows.values()))))
+    return docs, [label_of[row_identity(d)] for d in docs]
+
+
+def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> "pd.DataFrame":
     """Tidy table: one row per (run, trajectory step).
 
-    Columns: benchmark, strategy, config_key, hyperparameters (JSON string with the defaults
-    filled in), seed, signal and noise (as resolved by the run), budget, workers (simulated
-    parallel trainers), then the trajectory columns (time, queries, arch, ..., test_regret).
+    Columns: benchmark, strategy, config (the configuration's label: the strategy and the
+    fields in which its configurations differ, e.g. ``rs, budget 50q``; group by it, not by
+    strategy), config_key, hyperparameters (JSON string with the defaults filled in), seed,
+    signal and noise (as resolved by the run), budget, workers (simulated parallel trainers),
+    constraint, then the trajectory columns (time, queries, arch, ..., test_regret).
+
+    A result file that cannot be read or validated raises
+    :class:`BadResultFilesError` naming every such file; ``on_bad="skip"`` leaves them out with
+    a warning. ``select``: ``{field: value}`` keeps only the matching configurations.
     """
     import pandas as pd
 
-    docs = _read_all(out_dir)
+    docs, labels = labelled_docs(out_dir, on_bad, select)
     cols = _column_order(docs)
     counts = np.array([int(d["n_steps"]) for d in docs], dtype=np.int64)
-    metas = [_meta(d) for d in docs]
+    metas = [_meta(d, lab) for d, lab in zip(docs, labels)]
     data: dict[str, Any] = {}
     for k in META_COLUMNS:
         values = np.array([m[k] for m in metas], dtype=np.int64 if k in ("seed", "workers") else object)
@@ -388,20 +514,20 @@ def load_results(out_dir: str | Path) -> "pd.DataFrame":
             for d in docs
         ]
         data[k] = np.concatenate(parts) if parts else np.empty(0, dtype=dt)
-    frame = pd.DataFrame(data)
-    return frame
+    return pd.DataFrame(data)
 
 
-def load_final(out_dir: str | Path) -> "pd.DataFrame":
-    """One row per run: the meta columns, ``stopped``, ``n_steps`` and the last trajectory row
-    (the incumbent at the end of the budget; NaN for a run in which no trial finished)."""
+def load_final(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> "pd.DataFrame":
+    """One row per run: the meta columns of :func:`load_results`, ``stopped``, ``n_steps`` and the
+    last trajectory row (the incumbent at the end of the budget; NaN for a run in which no trial
+    finished or none was feasible: such a run has no incumbent and counts as failed)."""
     import pandas as pd
 
-    docs = _read_all(out_dir)
+    docs, labels = labelled_docs(out_dir, on_bad, select)
     cols = _column_order(docs)
     rows = []
-    for doc in docs:
-        row = _meta(doc)
+    for doc, label in zip(docs, labels):
+        row = _meta(doc, label)
         row["stopped"] = doc["stopped"]
         n = int(doc["n_steps"])
         row["n_steps"] = n
@@ -412,10 +538,23 @@ def load_final(out_dir: str | Path) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=[*META_COLUMNS, "stopped", "n_steps", *cols])
 
 
+def has_incumbent(doc: dict) -> bool:
+    """Whether a finished run returned an incumbent (a run whose trials all failed or were
+    infeasible has none: it counts as a failed run)."""
+    inc = (doc.get("columns") or {}).get("incumbent") or []
+    return bool(inc) and inc[-1] is not None and int(inc[-1]) >= 0
+
+
 __all__ = [
     "FORMAT",
     "META_COLUMNS",
+    "BadFile",
+    "BadResultFilesError",
+    "FolderRuns",
     "ResultFileError",
+    "has_incumbent",
+    "labelled_docs",
+    "read_folder",
     "clean_temp_files",
     "current_table_source",
     "encode_result",
@@ -428,6 +567,7 @@ __all__ = [
     "pending",
     "read_result",
     "read_run",
+    "read_specs",
     "result_files",
     "result_path",
     "run_dir",

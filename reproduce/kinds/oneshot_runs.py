@@ -4,7 +4,7 @@ A run is a :class:`OneShotRunSpec` (a :class:`~strategies.runner.RunSpec` whose 
 is a one-shot method of :mod:`strategies.oneshot.registry`, plus ``epochs``, ``device`` and the
 ranking probe's ``rank_k`` / ``rank_every``); it is stored where a black-box run of the same
 benchmark is, ``DIR/<benchmark>/<method>-<config_key>/seed-NNNNN.json``, written atomically
-by :func:`reproduce.results.write_result`, so ``load_results`` / ``load_final`` and
+by :func:`reproduce.store.results.write_result`, so ``load_results`` / ``load_final`` and
 ``nasbench report DIR`` read one-shot and black-box runs side by side.
 
 The trajectory has one row per logged epoch (``queries`` = epochs trained, ``epoch`` too):
@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from reproduce import results
+from reproduce.store import results
 from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
 from strategies.runner import RunSpec
 
@@ -133,7 +133,7 @@ def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic
 
     import nasbench
     from nasbench.evaluator import Reporter, table_source
-    from nasbench.live._rng import child_seeds
+    from nasbench.live.seeding import child_seeds
     from nasbench.live.trainer import intra_op_threads, resolve_device
     from strategies.oneshot.data import load_oneshot_data
     from strategies.oneshot.ranking import RankingProbe
@@ -210,7 +210,7 @@ def sweep_oneshot(specs: Sequence[OneShotRunSpec], out_dir: str | Path, *, data_
     GPU; results are the same as one after the other (every run is seeded on its own) and are
     written by this process, atomically, as each finishes. A configuration folder is locked while
     it is written (a second sweep into it stops with an error)."""
-    from reproduce.sweep import _locked
+    from reproduce.store.sweep import locked_folders
 
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise NasbenchError(f"--jobs must be a positive number of processes, got {jobs!r}")
@@ -233,7 +233,7 @@ def sweep_oneshot(specs: Sequence[OneShotRunSpec], out_dir: str | Path, *, data_
 
     if todo:
         dirs = sorted({results.run_dir(out, s) for s in todo})
-        with _locked(dirs):
+        with locked_folders(dirs):
             results.clean_temp_files(dirs)
             if jobs == 1 or len(todo) == 1:
                 for i, spec in enumerate(todo):
@@ -247,33 +247,27 @@ def sweep_oneshot(specs: Sequence[OneShotRunSpec], out_dir: str | Path, *, data_
     return summary
 
 
+def _worker_job(arg: tuple) -> tuple:
+    """One search in a worker of :func:`nasbench.executors.execute` (``arg``: the worker's arguments)."""
+    return _run_in_worker(*arg)
+
+
 def _sweep_in_pool(todo, jobs: int, data_root, synthetic: bool, record, say) -> None:
-    """Run ``todo`` in ``jobs`` spawned processes; ``record(spec, outcome)`` as each finishes."""
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    """Run ``todo`` in ``jobs`` spawned processes (the one process pool, :mod:`nasbench.executors`:
+    workers exit with this process, Ctrl-C stops them); ``record(spec, outcome)`` as each finishes."""
+    from nasbench.executors import Job, execute
 
     todo = sorted(todo, key=lambda sp: sp.seed)  # seed by seed: an interrupted sweep leaves balanced results
     if say:
         say(f"{len(todo)} runs in {jobs} processes")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-    futures = {pool.submit(_run_in_worker, spec, data_root, synthetic, jobs): spec for spec in todo}
     finished = 0
-    try:
-        while futures:
-            ready, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for fut in ready:
-                spec = futures.pop(fut)
-                record(spec, fut.result())
-                finished += 1
-                if say:
-                    say(f"{spec.strategy} on {spec.benchmark}, seed {spec.seed}: done ({finished}/{len(todo)})")
-    except BaseException:  # an interrupt (or a refused run): stop the searches still running
-        workers = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in workers:
-            proc.terminate()
-        raise
-    pool.shutdown()
+    for res in execute([Job(_worker_job, (spec, data_root, synthetic, jobs)) for spec in todo], "local",
+                       workers=jobs, chunksize=1):
+        spec = todo[res.index]
+        record(spec, res.value if res.ok else ("error", str(res.error), res.error.traceback))
+        finished += 1
+        if say:
+            say(f"{spec.strategy} on {spec.benchmark}, seed {spec.seed}: done ({finished}/{len(todo)})")
 
 
 __all__ = ["OneShotRunSpec", "PARAM_FREE_OPS", "make_spec", "param_free_share", "run_oneshot", "sweep_oneshot", "to_device"]

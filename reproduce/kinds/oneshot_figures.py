@@ -1,4 +1,4 @@
-"""Figures of a one-shot preset report (:mod:`reproduce.oneshot_report`), from its summary.
+"""Figures of a one-shot preset report (:mod:`reproduce.kinds.oneshot`), from its summary.
 
 - ``oneshot_accuracy.{png,pdf}``: per benchmark, the derived architecture's table test accuracy
   against the search's real wall-clock seconds, one point per seed and method (the method's
@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from reproduce.plots import legend_above, panel_grid, panel_title, save_figure, style  # noqa: E402
+from reproduce.render.figures import legend_above, panel_grid, panel_title, save_figure, style  # noqa: E402
 
 __all__ = ["plot_oneshot_accuracy", "plot_oneshot_ranking"]
 

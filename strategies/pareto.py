@@ -19,9 +19,30 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["crowding_distance", "hypervolume", "nondominated_sort", "normalise", "pareto_front", "pareto_mask",
+           "to_minimisation"]
+
 
 def to_minimisation(values: np.ndarray, senses) -> np.ndarray:
-    """``values`` [n, k] with column j negated where ``senses[j] == "max"``."""
+    """Orient objective columns for minimisation.
+
+    Parameters
+    ----------
+    values : array-like of shape (n, k)
+        Objective values.
+    senses : sequence of str
+        ``"max"`` or ``"min"`` per column.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, k)
+        float64 copy with column ``j`` negated where ``senses[j] == "max"``.
+
+    Raises
+    ------
+    ValueError
+        The number of senses differs from the number of columns.
+    """
     values = np.asarray(values, dtype=np.float64)
     sign = np.array([-1.0 if s == "max" else 1.0 for s in senses])
     if values.shape[-1] != len(sign):
@@ -30,7 +51,18 @@ def to_minimisation(values: np.ndarray, senses) -> np.ndarray:
 
 
 def pareto_mask(F: np.ndarray) -> np.ndarray:
-    """Boolean mask of the non-dominated rows of ``F`` (minimisation; NaN rows excluded)."""
+    """Boolean mask of the non-dominated rows of ``F`` (minimisation).
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        Objective values, every column minimised.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+        True on the Pareto front; duplicates of a front point are all True; rows with a NaN are False.
+    """
     F = np.asarray(F, dtype=np.float64)
     if F.ndim != 2:
         raise ValueError(f"F must be [n, k], got shape {F.shape}")
@@ -56,12 +88,35 @@ def pareto_mask(F: np.ndarray) -> np.ndarray:
 
 
 def pareto_front(F: np.ndarray) -> np.ndarray:
-    """Indices of the non-dominated rows of ``F`` (minimisation), in row order."""
+    """Indices of the non-dominated rows of ``F`` (minimisation).
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        Objective values, every column minimised.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Row indices of the front, ascending.
+    """
     return np.flatnonzero(pareto_mask(F))
 
 
 def nondominated_sort(F: np.ndarray) -> np.ndarray:
-    """Front index of each row (0 = non-dominated); NaN rows get the last rank + 1."""
+    """NSGA-II's fast non-dominated sort: the front index of every row.
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        Objective values, every column minimised.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n,)
+        0 for the Pareto front, 1 for the front after removing it, ...; rows with a NaN get the
+        last rank + 1.
+    """
     F = np.asarray(F, dtype=np.float64)
     n = F.shape[0]
     rank = np.full(n, -1, dtype=np.int64)
@@ -78,10 +133,20 @@ def nondominated_sort(F: np.ndarray) -> np.ndarray:
 
 
 def crowding_distance(F: np.ndarray) -> np.ndarray:
-    """NSGA-II crowding distance of each row of one front (boundary rows: +inf).
+    """NSGA-II crowding distance of each row of one front.
 
-    Per objective, rows are sorted and each interior row adds the normalised gap between its
-    two neighbours; an objective with zero range adds nothing.
+    Per objective, rows are sorted and each interior row adds the normalised gap between its two
+    neighbours; an objective with zero range adds nothing.
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        The objective values of one front.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        Distances; boundary rows (and every row of a front of at most 2) get ``+inf``.
     """
     F = np.asarray(F, dtype=np.float64)
     n, k = F.shape
@@ -113,7 +178,26 @@ def _hv2(P: np.ndarray, ref: np.ndarray) -> float:
 
 
 def hypervolume(F: np.ndarray, ref) -> float:
-    """Exact hypervolume dominated by ``F`` (minimisation) w.r.t. reference point ``ref``."""
+    """Exact hypervolume dominated by ``F`` (minimisation) and bounded by ``ref``.
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        Objective values, every column minimised, ``k`` in 1 .. 3.
+    ref : array-like of shape (k,)
+        Reference point; rows not strictly better than it in every objective (and NaN rows)
+        contribute nothing.
+
+    Returns
+    -------
+    float
+        The Lebesgue measure, in the product of the objectives' units (0.0 for no point).
+
+    Raises
+    ------
+    ValueError
+        ``F`` and ``ref`` disagree in ``k``, or ``k`` is not 1, 2 or 3.
+    """
     F = np.asarray(F, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     if F.ndim != 2 or F.shape[1] != ref.shape[0]:
@@ -140,7 +224,20 @@ def hypervolume(F: np.ndarray, ref) -> float:
 
 
 def normalise(F: np.ndarray, lower, upper) -> np.ndarray:
-    """``(F - lower) / (upper - lower)`` per column (a zero range maps to 0)."""
+    """Scale each column of ``F`` to ``(F - lower) / (upper - lower)``.
+
+    Parameters
+    ----------
+    F : array-like of shape (n, k)
+        Values.
+    lower, upper : array-like of shape (k,)
+        Per-column bounds (e.g. the ideal and nadir points).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, k)
+        Scaled values; a column with zero range maps to 0.
+    """
     lower = np.asarray(lower, dtype=np.float64)
     span = np.asarray(upper, dtype=np.float64) - lower
     span = np.where(span > 0, span, 1.0)

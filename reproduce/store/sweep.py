@@ -1,11 +1,11 @@
 """Many seeds, resumably: run the pending specs through an executor and store each result.
 
-    from reproduce.sweep import sweep
+    from reproduce.store.sweep import sweep
     specs = [RunSpec("nb201/cifar10", "re", seed, "12000s") for seed in range(500)]
     summary = sweep(specs, "results/")      # local process pool over the available cores
     summary.done, summary.skipped, summary.failed
 
-- Only specs without a finished result file run (:func:`reproduce.results.pending`);
+- Only specs without a finished result file run (:func:`reproduce.store.results.pending`);
   rerunning the same sweep does nothing new, and a deleted or truncated file is redone.
 - Each result is written atomically the moment it arrives (workers return the file's text;
   the parent writes it on a few threads), so a sweep killed at any point
@@ -36,7 +36,7 @@ from typing import IO, Iterator, Literal, Sequence
 
 from nasbench.errors import NasbenchError, SweepFailedError
 from nasbench.executors import Job, check_executor, execute
-from reproduce import results
+from reproduce.store import results
 from reproduce.progress import resolve_mode, say, stage_progress
 from strategies.runner import RunSpec, run_one
 
@@ -74,7 +74,7 @@ class SweepSummary:
 
 
 @contextmanager
-def _locked(dirs: Sequence[Path]) -> Iterator[None]:
+def locked_folders(dirs: Sequence[Path]) -> Iterator[None]:
     """Hold ``DIR/.lock`` (exclusive, non-blocking) in every folder for the duration."""
     with ExitStack() as stack:
         for d in dirs:
@@ -89,6 +89,46 @@ def _locked(dirs: Sequence[Path]) -> Iterator[None]:
                     f"another sweep is writing {d} (it holds {d / '.lock'}); wait for it to finish or use another --out"
                 ) from None
         yield
+
+
+def _has_main_guard(path: str) -> bool:
+    """Whether a script has a top-level ``if __name__ == "__main__":`` (True when it cannot be read)."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return True
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+            names = [node.test.left, *node.test.comparators]
+            if any(isinstance(n, ast.Name) and n.id == "__name__" for n in names) and any(
+                    isinstance(n, ast.Constant) and n.value == "__main__" for n in names):
+                return True
+    return False
+
+
+def pool_obstacle(specs: Sequence[RunSpec]) -> str | None:
+    """Why worker processes could not run ``specs`` from this interpreter (None when they can).
+
+    Worker processes are *spawned*: each re-imports the main script, so a script without an
+    ``if __name__ == "__main__":`` guard would start the sweep again in every worker, and a
+    strategy class defined in a notebook or an interactive session (``__main__`` without a file)
+    cannot be imported by a worker at all.
+    """
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    in_main = sorted({s.strategy for s in specs if str(s.strategy).partition(":")[0] == "__main__"})
+    if main_file is None:
+        if in_main:
+            return (f"strategy {', '.join(in_main)} is defined in __main__ (a notebook or an interactive session), "
+                    "which worker processes cannot import; to use several cores, move the class into a module file "
+                    "and name it as MODULE:CLASS")
+        return None
+    if not _has_main_guard(main_file):
+        return (f"the script {main_file} has no `if __name__ == \"__main__\":` guard, and each worker process "
+                "re-imports it (it would start the sweep again); to use several cores, put the call under that guard")
+    return None
 
 
 def check_configs(specs: Sequence[RunSpec]) -> None:
@@ -195,13 +235,17 @@ def sweep(
         if not isinstance(spec, RunSpec):
             raise TypeError(f"sweep() takes RunSpec objects, got {type(spec).__name__}")
     todo = results.pending(specs, out)
+    obstacle = pool_obstacle(todo) if executor == "local" and todo else None
+    if obstacle:  # run here, one after the other: the same results, on one core
+        say(label, f"running in this process ({executor} executor unavailable: {obstacle})", quiet=False, stream=stream)
+        executor = "serial"
     n_distinct = len({(s.benchmark, s.strategy, s.config_key(), s.seed) for s in specs})
     summary = SweepSummary(out_dir=out, total=n_distinct, skipped=n_distinct - len(todo))
     if todo:
         if check:
             check_configs(todo)
         dirs = sorted({results.run_dir(out, s) for s in todo})
-        with _locked(dirs):
+        with locked_folders(dirs):
             results.clean_temp_files(dirs)
             with stage_progress(n_distinct, label, done=summary.skipped, stream=stream, mode=mode) as bar:
                 writes: dict[cf.Future, RunSpec] = {}
@@ -224,4 +268,4 @@ def sweep(
     return summary
 
 
-__all__ = ["SweepLockedError", "SweepSummary", "check_configs", "run_and_encode", "sweep"]
+__all__ = ["SweepLockedError", "SweepSummary", "check_configs", "locked_folders", "pool_obstacle", "run_and_encode", "sweep"]

@@ -5,7 +5,7 @@ column (3.5 in) or, for small multiples, a double column (at most 7.2 in), with 
 the Okabe-Ito colour-blind-safe palette (plus distinct line styles and markers, so a
 grey-scale print still separates the strategies) and the legend outside the axes.
 
-Inputs are the tidy frames of :func:`reproduce.report.write_report`:
+Inputs are the tidy frames of :func:`reproduce.render.tables.write_report`:
 
 * ``curves``: ``strategy, benchmark, seed, time, queries, test_regret, ...`` - one row per
   recorded step; ``time`` is simulated seconds, regrets are accuracy points (%).

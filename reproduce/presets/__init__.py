@@ -1,0 +1,216 @@
+"""Paper presets: a reproduction described as data (TOML under ``reproduce/presets/``).
+
+Schema (every key is checked; unknown keys are an error)::
+
+    name = "nb201-table5"
+    title = "..."
+    seeds = 500                      # default number of seeds (runs per strategy and benchmark)
+    budgets = ["12000s"]             # checkpoints; runs use the largest, the report reads each
+    workers = 1                      # simulated parallel trainers
+    [search]
+    benchmarks = ["nb201/cifar10"]   # where the search runs
+    signal = "valid_acc@12"          # optional (default: the benchmark's)
+    noise = "per-trial"              # optional (default: the benchmark's)
+    allow_test_signal = false        # true only to reproduce a protocol that leaked test data
+    [report]
+    benchmarks = ["same"]            # "same" = the search benchmark; else benchmarks of the same
+                                     # space on which the incumbent is looked up (transfer)
+    metrics = [["valid_acc", "C10 valid"], ...]   # or plain names; final fidelity, mean of replicates
+    [[strategies]]
+    name = "re"
+    label = "REA"
+    hyperparameters = { population_size = 10, sample_size = 3 }
+    [published]
+    source = "Dong & Yang, ICLR 2020, Table 5"
+    [published.values.REA."nb201/cifar10"]
+    valid_acc = [91.19, 0.31]
+    notes = ["..."]
+
+A predictor-evaluation preset (White et al., NeurIPS 2021 protocol; see
+:func:`predictors.evaluation.evaluate_predictors`) has ``kind = "predictors"`` and, instead of
+``seeds``/``budgets``/``[search]``/``[report]``/``[[strategies]]``, one ``[predictors]`` table::
+
+    kind = "predictors"
+    name = "predictors-nb201"
+    title = "..."
+    [predictors]
+    benchmark = "nb201/cifar10"
+    predictors = ["ridge", "bananas-ensemble"]
+    train_sizes = [5, 8, 14, 24, 42, 71, 121, 205]
+    trials = 100
+    test_size = 200
+    encoding = "default"             # or a kind forced on every predictor that can take it
+    metric = "valid_acc@200"         # optional (default: valid_acc at the highest fidelity)
+    seed = 0                         # optional root seed
+    [published]                      # optional: source and notes only
+
+A hardware-aware multi-objective preset (``kind = "multiobjective"``; see
+:mod:`reproduce.kinds.multiobjective` and docs/multiobjective.md) searches accuracy (the signal,
+maximised) against the latency on each device; every device is a separate objective set
+(``RunSpec.objectives = ("latency_<device>:min",)``, so its own runs and a table column)::
+
+    kind = "multiobjective"
+    name = "nb201-hw"
+    title = "..."
+    seeds = 100
+    budgets = ["150q"]               # checkpoints; runs use the largest, the report reads each
+    workers = 1
+    [search]
+    benchmarks = ["nb201/cifar10"]   # exactly one
+    signal = "valid_acc@12"          # optional, as above
+    noise = "per-trial"              # optional, as above
+    devices = ["fpga", "raspi4", "pixel3"]   # the benchmark's latency_<device> metrics (ms)
+    [[strategies]]                   # multi-objective strategies only (mo-rs, nsga2, mo-re, parego)
+    name = "nsga2"
+    label = "NSGA-II"
+    [published]                      # optional: source and notes only
+"""
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nasbench.errors import NasbenchError, one_of
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PRESET_DIR = Path(__file__).resolve().parent
+#: a preset file larger than this is refused before it is parsed
+MAX_PRESET_BYTES = 1 << 20
+
+
+class PresetError(NasbenchError):
+    """A preset file that does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    """One strategy row of a preset."""
+
+    name: str
+    label: str
+    hyperparameters: dict = field(default_factory=dict)
+
+
+def preset_names() -> list[str]:
+    """Presets shipped with the package."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def preset_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped preset name, or the given ``.toml`` path; PresetError when neither
+    exists (listing the shipped names, with the closest one first when it is a likely typo)."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PRESET_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        close = difflib.get_close_matches(str(name_or_path), preset_names(), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise PresetError(f"unknown preset '{name_or_path}'; {hint}shipped presets: {one_of(preset_names())}, "
+                          "or give a .toml path")
+    return path
+
+
+def read_preset_doc(name_or_path: str | Path) -> tuple[dict, Path]:
+    """The parsed TOML of a preset and its path (typed errors for a file that is too large, not
+    text or not TOML)."""
+    path = preset_path(name_or_path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PRESET_BYTES:
+            raise PresetError(f"{path}: {size} bytes; a preset is a small TOML file (at most {MAX_PRESET_BYTES} bytes)")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise PresetError(f"{path}: not a text file (not UTF-8); a preset is a TOML file") from None
+    except OSError as exc:
+        raise PresetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(text), path
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _type_name(kind) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(_type_name(k) for k in kind)
+    return {"str": "a string", "int": "an integer", "list": "a list", "dict": "a table", "bool": "true or false",
+            "float": "a number"}.get(kind.__name__, kind.__name__)
+
+
+def require(doc: dict, key: str, kind, where: str):
+    """``doc[key]``, which must exist and be of ``kind`` (a bool is not an integer here)."""
+    if key not in doc:
+        raise PresetError(f"{where}: missing key '{key}'")
+    return check_type(doc[key], kind, f"{where}: '{key}'")
+
+
+def check_type(value, kind, what: str):
+    """``value`` when it is of ``kind``; else PresetError ``what must be ..., got ...``."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    bad_bool = isinstance(value, bool) and bool not in kinds
+    if bad_bool or not isinstance(value, kinds):
+        raise PresetError(f"{what} must be {_type_name(kind)}, got {value!r}")
+    return value
+
+
+def require_int(doc: dict, key: str, where: str, *, minimum: int, default: int | None = None,
+                maximum: int | None = None) -> int:
+    """An integer setting within ``[minimum, maximum]`` (``default`` when absent and given)."""
+    if key not in doc and default is not None:
+        return default
+    value = require(doc, key, int, where)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise PresetError(f"{where}: '{key}' must be an integer >= {minimum}{upper}, got {value}")
+    return int(value)
+
+
+def check_keys(doc: dict, allowed: set[str], where: str) -> None:
+    """PresetError naming every key of ``doc`` not in ``allowed`` (with the allowed keys)."""
+    if not isinstance(doc, dict):
+        raise PresetError(f"{where} must be a table, got {doc!r}")
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        close = [difflib.get_close_matches(u, sorted(allowed), n=1) for u in unknown]
+        hint = "".join(f" ('{u}': did you mean '{c[0]}'?)" for u, c in zip(unknown, close) if c)
+        raise PresetError(f"{where}: unknown key(s) {one_of(unknown)}{hint}; allowed: {one_of(sorted(allowed))}")
+
+
+def _plain_value(value, what: str):
+    """A hyperparameter value: a number, string or bool (a TOML list or table is refused)."""
+    if isinstance(value, (list, dict)):
+        raise PresetError(f"{what} must be a number, a string or true/false, got {value!r}")
+    return value
+
+
+def parse_strategies(doc: dict, where: str) -> list[StrategyEntry]:
+    """The ``[[strategies]]`` rows: name, label (default: the name) and hyperparameters."""
+    strategies = []
+    entries = require(doc, "strategies", list, where)
+    if not entries:
+        raise PresetError(f"{where}: 'strategies' must list at least one strategy")
+    for i, entry in enumerate(entries):
+        w = f"{where} [[strategies]] #{i + 1}"
+        check_keys(entry, {"name", "label", "hyperparameters"}, w)
+        name = require(entry, "name", str, w)
+        label = check_type(entry.get("label", name), str, f"{w}: 'label'")
+        hps = check_type(entry.get("hyperparameters", {}), dict, f"{w}: 'hyperparameters'")
+        hps = {str(k): _plain_value(v, f"{w}: hyperparameter '{k}'") for k, v in hps.items()}
+        strategies.append(StrategyEntry(name, label, hps))
+    return strategies
+
+
+def parse_notes(published: dict, where: str) -> tuple[str, ...]:
+    """``[published] notes``: a list of strings."""
+    notes = check_type(published.get("notes", []), list, f"{where} [published]: 'notes'")
+    return tuple(check_type(n, str, f"{where} [published]: a note") for n in notes)
+
+
+__all__ = ["MAX_PRESET_BYTES", "PRESET_DIR", "PresetError", "StrategyEntry", "check_keys", "check_type",
+           "parse_notes", "parse_strategies", "preset_names", "preset_path", "read_preset_doc", "require",
+           "require_int"]
