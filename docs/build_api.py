@@ -65,6 +65,8 @@ NUMPY_COMPLETE: tuple[str, ...] = (
     "nasbench",
     "nasbench.errors",
     "nasbench.name_table",
+    "nasbench.executors",
+    "nasbench.published",
     "nasbench.live",
     "nasbench.spaces",
     "nasbench.stats",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench.catalog import CATALOG, BenchmarkInfo, get_info
 from nasbench.errors import InvalidArchitectureError, NasbenchError, TableIntegrityError, UnknownBenchmarkError
@@ -72,7 +73,8 @@ class Benchmark:
             return self.space.from_str(arch)
         return self.space.check_id(arch)
 
-    def query(self, arch, metric: str, fidelity: float | None = None, replicate="mean"):
+    def query(self, arch: int | str | ArrayLike, metric: str, fidelity: float | None = None,
+              replicate: str | int = "mean") -> float | np.ndarray:
         """Metric of one architecture (id or string) or of an array of ids (see Table.query)."""
         if type(arch) is str:  # hot path: one string, per-raw-input values already cached
             try:
@@ -149,7 +151,8 @@ class SurrogateBenchmark(Benchmark):
 
     is_surrogate = True
 
-    def query(self, arch, metric: str, fidelity: float | None = None, replicate="mean"):
+    def query(self, arch: int | str | ArrayLike, metric: str, fidelity: float | None = None,
+              replicate: str | int = "mean") -> float | np.ndarray:
         if isinstance(arch, (str, int, np.integer)):
             arch_id = self.arch_id(arch)
             return self.table.query(np.asarray([arch_id], dtype=np.int64), metric, fidelity, replicate).item(0)

@@ -139,6 +139,10 @@ def parse_noise(noise: str) -> tuple[str, int]:
     raise NasbenchError(f"unknown noise model '{noise}'; choose {one_of(NOISE_MODELS)}")
 
 
+#: types of an architecture id that need no conversion (Python and numpy integers; not bool)
+_ID_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8})
+
+
 class Evaluator:
     """Budget-free query service for one search run (the loop enforces the budget).
 
@@ -289,7 +293,7 @@ class Evaluator:
         if fidelity is None:
             fidelity = self.signal.fidelity
         f = 0 if self._fidelity_independent else table.fidelity_index(fidelity)
-        if type(arch) is not int or not 0 <= arch < table.n_archs:  # hot path: one type test
+        if type(arch) not in _ID_TYPES or not 0 <= arch < table.n_archs:  # hot path: one set lookup
             arch = self._checked_arch(arch)
         fresh_run = self.fidelity_ladder == "independent"
         if self._surrogate:

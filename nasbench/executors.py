@@ -68,7 +68,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from nasbench.errors import NasbenchError, UnknownNameError, one_of
+from nasbench.errors import NasbenchError, UnknownNameError, unknown_name_message
 
 EXECUTORS = ("local", "serial", "ray")
 
@@ -84,8 +84,17 @@ class ExecutorError(NasbenchError):
 
 @dataclass(frozen=True)
 class Job:
-    """One unit of work: ``fn(arg)``. ``fn`` must be a module-level function (picklable by
-    reference) and ``arg`` picklable. ``num_gpus`` is requested from Ray (ignored locally)."""
+    """One unit of work: ``fn(arg)``.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (picklable by reference).
+    arg : object
+        Its one argument (picklable).
+    num_gpus : float
+        GPUs requested from Ray for this job (ignored by the local executors).
+    """
 
     fn: Callable[[Any], Any]
     arg: Any
@@ -94,7 +103,17 @@ class Job:
 
 @dataclass(frozen=True)
 class JobFailure:
-    """Why a job failed: exception type name, message and formatted traceback (always picklable)."""
+    """Why a job failed (always picklable).
+
+    Parameters
+    ----------
+    type : str
+        The exception's type name.
+    message : str
+        Its message.
+    traceback : str
+        The formatted traceback.
+    """
 
     type: str
     message: str
@@ -106,7 +125,17 @@ class JobFailure:
 
 @dataclass(frozen=True)
 class JobResult:
-    """The outcome of ``jobs[index]``: ``value`` when it returned, ``error`` when it raised."""
+    """The outcome of ``jobs[index]``.
+
+    Parameters
+    ----------
+    index : int
+        Position of the job in the input.
+    value : object
+        What ``fn(arg)`` returned (None when it raised).
+    error : JobFailure, optional
+        Why it raised; None on success.
+    """
 
     index: int
     value: Any = None
@@ -118,7 +147,13 @@ class JobResult:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (CPU affinity / cgroup-aware where the OS says so)."""
+    """Cores this process may run on (CPU affinity / cgroup-aware where the OS says so).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     if hasattr(os, "process_cpu_count"):  # Python >= 3.13
         n = os.process_cpu_count()
     elif hasattr(os, "sched_getaffinity"):
@@ -129,20 +164,50 @@ def available_cores() -> int:
 
 
 def auto_chunksize(n_jobs: int, workers: int) -> int:
-    """Jobs per chunk: about ``CHUNKS_PER_WORKER`` chunks per worker, at most ``MAX_CHUNK``."""
+    """Jobs per chunk: about ``CHUNKS_PER_WORKER`` chunks per worker, at most ``MAX_CHUNK``.
+
+    Parameters
+    ----------
+    n_jobs : int
+        Number of jobs.
+    workers : int
+        Number of worker processes.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     if n_jobs <= 0:
         return 1
     return max(1, min(MAX_CHUNK, math.ceil(n_jobs / (max(1, workers) * CHUNKS_PER_WORKER))))
 
 
 def ray_available() -> bool:
-    """Whether the optional package ``ray`` is importable."""
+    """Whether the optional package ``ray`` is importable.
+
+    Returns
+    -------
+    bool
+    """
     return importlib.util.find_spec("ray") is not None
 
 
 def use_ray_address(address: str | None, executor: str) -> None:
-    """Point the ``ray`` executor at a running cluster (sets ``RAY_ADDRESS``); refuses an address
-    given with another executor, which would silently ignore it."""
+    """Point the ``ray`` executor at a running cluster (sets ``RAY_ADDRESS``).
+
+    Parameters
+    ----------
+    address : str, optional
+        ``host:port`` of the cluster; None leaves the environment as it is.
+    executor : str
+        The executor chosen; an address is refused with any other than ``ray`` (it would be ignored).
+
+    Raises
+    ------
+    ExecutorError
+        An address given with another executor.
+    """
     if not address:
         return
     if executor != "ray":
@@ -151,9 +216,22 @@ def use_ray_address(address: str | None, executor: str) -> None:
 
 
 def check_executor(name: str) -> None:
-    """Raise if ``name`` is not an executor or needs an optional package that is absent."""
+    """Refuse an unknown executor, or one whose optional package is absent, before any work.
+
+    Parameters
+    ----------
+    name : str
+        ``"local"``, ``"serial"`` or ``"ray"``.
+
+    Raises
+    ------
+    UnknownNameError
+        Not an executor (the message suggests close names).
+    ExecutorError
+        ``ray`` without the ray package (the message names the extra).
+    """
     if name not in EXECUTORS:
-        raise UnknownNameError(f"unknown executor '{name}'; choose {one_of(EXECUTORS)}")
+        raise UnknownNameError(unknown_name_message("executor", name, EXECUTORS))
     if name == "ray" and not ray_available():
         raise ExecutorError("executor 'ray' needs the optional package 'ray': pip install 'nasbench-harness[ray]'")
 
@@ -170,7 +248,19 @@ def _run_job(fn: Callable[[Any], Any], arg: Any) -> tuple[Any, JobFailure | None
 
 
 def run_chunk(chunk: Sequence[tuple[int, Callable[[Any], Any], Any]]) -> list[tuple[int, Any, JobFailure | None]]:
-    """Run ``(index, fn, arg)`` triples in this process; the body of a worker task."""
+    """Run ``(index, fn, arg)`` triples in this process; the body of a worker task.
+
+    Parameters
+    ----------
+    chunk : sequence of (int, callable, object)
+        The jobs of one task.
+
+    Returns
+    -------
+    list of (int, object, JobFailure or None)
+        Per job: its index, its value, and its failure (None on success); a job's exception never
+        stops the chunk.
+    """
     return [(index, *_run_job(fn, arg)) for index, fn, arg in chunk]
 
 
@@ -211,9 +301,33 @@ def execute(
 ) -> Iterator[JobResult]:
     """Run ``jobs`` on ``executor`` and yield a :class:`JobResult` per job as each completes.
 
-    ``workers``: processes (``local``) or CPUs for a Ray instance this call starts; default:
-    the available cores. ``chunksize``: jobs per task; default :func:`auto_chunksize`.
-    Closing the generator early cancels the jobs not yet started.
+    Closing the generator early cancels the jobs not yet started. Results are the same whichever
+    executor ran them (each job is a pure function of its argument).
+
+    Parameters
+    ----------
+    jobs : iterable of Job
+        The work.
+    executor : str
+        ``"local"`` (process pool, one compute thread per worker), ``"serial"`` (this process)
+        or ``"ray"``.
+    workers : int, optional
+        Processes (``local``) or CPUs for a Ray instance this call starts; default: the available cores.
+    chunksize : int, optional
+        Jobs per task; default :func:`auto_chunksize`.
+
+    Yields
+    ------
+    JobResult
+        In completion order (``result.index`` says which job); a failed job is a result with an
+        ``error``, never an exception of this generator.
+
+    Raises
+    ------
+    UnknownNameError
+        Not an executor.
+    ExecutorError
+        ``ray`` without the ray package.
     """
     check_executor(executor)
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):

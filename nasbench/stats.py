@@ -7,6 +7,7 @@ correlation is undefined and NaN is returned.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def _finite_pairs(a, b) -> tuple[np.ndarray, np.ndarray] | None:
@@ -17,7 +18,7 @@ def _finite_pairs(a, b) -> tuple[np.ndarray, np.ndarray] | None:
     return a[ok], b[ok]
 
 
-def spearman(a, b) -> float:
+def spearman(a: ArrayLike, b: ArrayLike) -> float:
     """Spearman's rank correlation of two samples (average ranks for ties; ``scipy.stats.spearmanr``).
 
     Parameters
@@ -36,7 +37,7 @@ def spearman(a, b) -> float:
     return float("nan") if pairs is None else float(spearmanr(*pairs).statistic)
 
 
-def kendall(a, b) -> float:
+def kendall(a: ArrayLike, b: ArrayLike) -> float:
     """Kendall's tau-b of two samples (``scipy.stats.kendalltau``).
 
     Parameters

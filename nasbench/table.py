@@ -27,6 +27,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench.errors import InvalidArchitectureError, MissingMetricError, TableIntegrityError, did_you_mean, one_of
 
@@ -370,7 +371,7 @@ class Table:
 
     def query(
         self,
-        ids,
+        ids: ArrayLike,
         metric: str,
         fidelity: float | None = None,
         replicate: str | int | np.ndarray = "mean",

@@ -19,6 +19,7 @@ import sys
 from contextlib import contextmanager
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 
@@ -128,7 +129,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         return y
 
     # ----- the contract ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Predictor:
         """Fit the model to architectures and their measured values.
 
         Targets are standardised internally (mean 0, std 1) and predictions are mapped back, so any
@@ -161,7 +162,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             self._fit(X, (y - self.y_mean_) / self.y_scale_)
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted values of encoded architectures.
 
         Parameters
@@ -185,7 +186,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         with single_thread():
             return self._predict(X) * self.y_scale_ + self.y_mean_
 
-    def predict_std(self, X) -> np.ndarray:
+    def predict_std(self, X: ArrayLike) -> np.ndarray:
         """Predictive standard deviation of encoded architectures (models with ``has_std``).
 
         Parameters

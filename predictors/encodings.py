@@ -22,6 +22,7 @@ which drops the longest, rarest paths.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench.errors import UnknownNameError, one_of
 from nasbench.spaces import SearchSpace
@@ -108,14 +109,14 @@ class ArchEncoder:
         if self.truncate is not None and self.kind == "graph":
             raise PredictorError("truncate does not apply to the graph encoding")
 
-    def fit(self, ids=None, y=None) -> ArchEncoder:
+    def fit(self, ids: ArrayLike | None = None, y: ArrayLike | None = None) -> ArchEncoder:
         self._check()
         return self
 
-    def fit_transform(self, ids, y=None) -> np.ndarray:
+    def fit_transform(self, ids: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         return self.fit(ids).transform(ids)
 
-    def transform(self, ids) -> np.ndarray:
+    def transform(self, ids: ArrayLike) -> np.ndarray:
         self._check()
         ids = self.space.check_ids(np.asarray(ids).reshape(-1))
         if self.kind == "decisions":

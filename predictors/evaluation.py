@@ -63,7 +63,6 @@ def evaluate_predictors(
     for name in predictors:
         check_available(name)  # a missing extra is one typed error before any work
     if jobs > 1 and only_trials is None:
-        from nasbench.errors import NasbenchError
         from nasbench.executors import Job, execute
 
         bench_name = benchmark if isinstance(benchmark, str) else benchmark.name

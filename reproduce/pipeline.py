@@ -19,6 +19,7 @@ from nasbench.errors import NasbenchError
 from reproduce.kinds import infer_folder, kind_of, load_preset
 from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
 from reproduce.seeds import parse_seeds, seeds_arg
+from reproduce.store.outputs import files_as_one_set
 
 #: the record a `nasbench reproduce` output folder keeps of its preset and seeds
 RECORD = "reproduce.json"
@@ -79,9 +80,10 @@ def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions 
             f"have no result file ({shown}{more}); {where}see the *.error.json files under {out_dir}. Rerun the same "
             "command to retry them (finished runs are kept)")
     _say_notes(collected)
-    summary = kind.write(preset, collected, out_dir)
-    if options.html:
-        kind.page(preset, collected, out_dir, summary)
+    with files_as_one_set():  # an interrupt leaves the old set of report files or the new one
+        summary = kind.write(preset, collected, out_dir)
+        if options.html:
+            kind.page(preset, collected, out_dir, summary)
     return summary
 
 
@@ -113,9 +115,11 @@ def reproduce_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | lis
 
 
 def run_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | list[int] | None = None, executor: str = "local",
-               jobs: int | None = None, progress: bool = True, html: bool = False, on_bad: str = "error") -> dict:
+               jobs: int | None = None, progress: bool = True, html: bool = False, on_bad: str = "error",
+               engine: str = "auto") -> dict:
     """:func:`reproduce_preset` with its options as keywords (the Python form of `nasbench reproduce`)."""
-    return reproduce_preset(preset, out_dir, seeds=seeds, run=RunOptions(executor=executor, jobs=jobs, progress=progress),
+    return reproduce_preset(preset, out_dir, seeds=seeds,
+                            run=RunOptions(executor=executor, jobs=jobs, progress=progress, engine=engine),
                             report_options=ReportOptions(on_bad=on_bad, html=html))
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench.errors import InvalidArchitectureError, NasbenchError, SearchSpaceExhaustedError
 from nasbench.spaces import SearchSpace
@@ -181,7 +182,7 @@ class Strategy(ABC):
         self._next_trial_id += 1
         return trial
 
-    def tell(self, trial: Trial, value=None, *, state: TrialState | str | None = None) -> None:
+    def tell(self, trial: Trial, value: float | None = None, *, state: TrialState | str | None = None) -> None:
         """Report what became of an asked trial.
 
         ``value``: the search signal (higher is better); ``state``: a :class:`TrialState` (or
@@ -209,7 +210,7 @@ class Strategy(ABC):
         return list(self._asked.values())
 
     # ----- decision vectors --------------------------------------------------------------------
-    def archs_of_decisions(self, decisions) -> tuple[np.ndarray, np.ndarray]:
+    def archs_of_decisions(self, decisions: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Architecture ids of decision vectors ``[n, n_decisions]`` and the vectors they come
         from: each vector that names no architecture is first replaced by the space's repair
         (:meth:`SearchSpace.repair`, with this strategy's generator) and counted in
@@ -219,7 +220,7 @@ class Strategy(ABC):
         self.invalid_draws += int((fixed != dec).any(axis=1).sum())
         return self.space.from_decisions(fixed), fixed
 
-    def arch_of_decisions(self, decisions) -> int:
+    def arch_of_decisions(self, decisions: ArrayLike) -> int:
         """The id of one decision vector (repaired if it names no architecture)."""
         ids, _ = self.archs_of_decisions(np.asarray(decisions)[None, :])
         return int(ids[0])

@@ -157,7 +157,8 @@ class Simulation:
     Iterating yields ``(now, finished, trial, result)`` for each trial that finishes within the
     budget, in finishing order (ties by start order); the caller tells the strategy before the
     next item is asked for, so idle workers are refilled after every tell. ``stopped`` is
-    "budget" or "exhausted" once iteration ends.
+    "budget", "exhausted" or, for a time budget that would start more than :data:`MAX_QUERIES`
+    trials (a table charging a constant per query), "trial cap" once iteration ends.
     """
 
     def __init__(self, strategy: Strategy, evaluator: Evaluator, budget: Budget | str, workers: int = 1):
@@ -173,8 +174,10 @@ class Simulation:
         running: list[tuple] = []  # heap of (finish, seq, trial, result)
         now, started, finished, seq = 0.0, 0, 0, 0
         exhausted = False
+        cap = MAX_QUERIES  # a time budget on a table that charges a constant per query: trials stop here
         while True:
-            while len(running) < workers and not exhausted and (started < limit if by_queries else now < limit):
+            while len(running) < workers and not exhausted and (
+                    started < limit if by_queries else now < limit and started < cap):
                 try:
                     trial = strategy.ask()
                 except SearchSpaceExhaustedError:
@@ -187,6 +190,8 @@ class Simulation:
             if not running:
                 if exhausted:
                     self.stopped = "exhausted"
+                elif not by_queries and started >= cap:
+                    self.stopped = "trial cap"
                 return
             finish, _, trial, result = heapq.heappop(running)
             if not by_queries and finish > limit:

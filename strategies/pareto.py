@@ -17,13 +17,15 @@ Orient maximised objectives first (negate them, or use :func:`to_minimisation`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = ["crowding_distance", "hypervolume", "nondominated_sort", "normalise", "pareto_front", "pareto_mask",
            "to_minimisation"]
 
 
-def to_minimisation(values: np.ndarray, senses) -> np.ndarray:
+def to_minimisation(values: np.ndarray, senses: Sequence[str]) -> np.ndarray:
     """Orient objective columns for minimisation.
 
     Parameters
@@ -177,7 +179,7 @@ def _hv2(P: np.ndarray, ref: np.ndarray) -> float:
     return float(volume)
 
 
-def hypervolume(F: np.ndarray, ref) -> float:
+def hypervolume(F: np.ndarray, ref: np.ndarray) -> float:
     """Exact hypervolume dominated by ``F`` (minimisation) and bounded by ``ref``.
 
     Parameters
@@ -223,7 +225,7 @@ def hypervolume(F: np.ndarray, ref) -> float:
     raise ValueError(f"exact hypervolume is implemented for 1 to 3 objectives, got {k}")
 
 
-def normalise(F: np.ndarray, lower, upper) -> np.ndarray:
+def normalise(F: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Scale each column of ``F`` to ``(F - lower) / (upper - lower)``.
 
     Parameters

@@ -229,7 +229,7 @@ def test_unreachable_cluster_is_a_typed_one_line_error(tmp_path, monkeypatch):
         list(execute([Job(square, 2)], "ray"))
     assert time.perf_counter() - start < 30
     proc = subprocess.run([sys.executable, "-m", "reproduce.cli", "run", "--benchmark", "nbgraph/cora", "--strategy", "rs",
-                           "--seeds", "0", "--budget", "5q", "--out", str(tmp_path / "x"), "--ray-address", "127.0.0.1:1"],
+                           "--seeds", "1", "--budget", "5q", "--out", str(tmp_path / "x"), "--ray-address", "127.0.0.1:1"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "--ray-address 127.0.0.1:1 needs --executor ray" in proc.stderr
 

@@ -61,29 +61,29 @@ def test_two_budgets_are_two_rows_with_their_own_seeds(mixed, capsys):
     capsys.readouterr()
     summary = json.loads((mixed / "summary.json").read_text())
     rows = summary["meta"]["strategies"]
-    assert set(rows) == {"rs, budget 50q", "rs, budget 100q", "re"}
+    assert set(rows) == {"RS, budget 50q", "RS, budget 100q", "RE"}
     res = summary["results"]
-    for label, budget in (("rs, budget 50q", "50q"), ("rs, budget 100q", "100q")):
+    for label, budget in (("RS, budget 50q", "50q"), ("RS, budget 100q", "100q")):
         cell = res[budget][label]["nb201/cifar10:test_acc"]
         expected = final_test(mixed, budget)
         assert cell["n"] == 5 == len(expected)
         assert cell["mean"] == pytest.approx(float(np.mean(expected)))
     # a 50q run says nothing about 100 queries: its row is empty there
-    assert res["100q"]["rs, budget 50q"]["nb201/cifar10:test_acc"]["n"] == 0
-    assert res["100q"]["re"]["nb201/cifar10:test_acc"]["n"] == 0
+    assert res["100q"]["RS, budget 50q"]["nb201/cifar10:test_acc"]["n"] == 0
+    assert res["100q"]["RE"]["nb201/cifar10:test_acc"]["n"] == 0
     table = parse_table((mixed / "table.md").read_text())
-    assert table["100q"]["rs, budget 50q"] == "–"
+    assert table["100q"]["RS, budget 50q"] == "–"
     md = (mixed / "table.md").read_text()
     assert "n = 5 seeds" in md and "seeds (0-4)" in md
 
 
 def test_select_and_load_final_keep_configurations_apart(mixed, capsys):
     final = results.load_final(mixed)
-    assert final.groupby("config").size().to_dict() == {"re": 5, "rs, budget 100q": 5, "rs, budget 50q": 5}
+    assert final.groupby("config").size().to_dict() == {"RE": 5, "RS, budget 100q": 5, "RS, budget 50q": 5}
     only = results.load_final(mixed, select={"budget": "100q"})
-    assert set(only["config"]) == {"rs"} and len(only) == 5
+    assert set(only["config"]) == {"RS"} and len(only) == 5
     assert main(["report", str(mixed), "--select", "population_size=20"]) == 0
-    assert json.loads((mixed / "summary.json").read_text())["meta"]["strategies"] == ["re"]
+    assert json.loads((mixed / "summary.json").read_text())["meta"]["strategies"] == ["RE"]
     assert main(["report", str(mixed), "--select", "budget=7q"]) == 2
     assert "matches no run" in capsys.readouterr().err
 
@@ -91,7 +91,7 @@ def test_select_and_load_final_keep_configurations_apart(mixed, capsys):
 def test_analyze_keeps_configurations_apart(mixed, tmp_path, capsys):
     assert main(["analyze", str(mixed), "--out", str(tmp_path), "--time-runs", "1", "--quiet"]) == 0
     comparison = json.loads((tmp_path / "summary.json").read_text())["comparison"]["per_benchmark"]["nb201/cifar10"]
-    assert set(comparison["strategies"]) == {"re", "rs, budget 50q", "rs, budget 100q"}
+    assert set(comparison["strategies"]) == {"RE", "RS, budget 50q", "RS, budget 100q"}
     assert all(v["runs"] == 5 for v in comparison["strategies"].values())
     # 5 seeds are below the minimum for a verdict: none is printed
     assert comparison["no_verdict"] and "5 < 10" in comparison["no_verdict"]
@@ -137,7 +137,7 @@ def test_bad_result_files_stop_the_report_naming_each(tmp_path, capsys, damage):
     seeds = summary["meta"]["seeds"]
     kept = 19 if damage != "copied" else 20
     assert len(seeds) == kept and (3 not in seeds) == (damage != "copied")
-    cell = summary["results"]["10q"]["rs"]["nbgraph/cora:test_acc"]
+    cell = summary["results"]["10q"]["RS"]["nbgraph/cora:test_acc"]
     assert cell["n"] == kept
     md = (out / "table.md").read_text()
     assert "skipped 1 unreadable or invalid result file" in md
@@ -176,7 +176,7 @@ def test_runs_without_incumbent_are_failed_runs(tmp_path, capsys):
     assert main(["report", str(some)]) == 0
     captured = capsys.readouterr()
     summary = json.loads((some / "summary.json").read_text())
-    assert summary["results"]["3q"]["rs"]["nb201/cifar10:test_acc"]["n"] == len(with_inc)
+    assert summary["results"]["3q"]["RS"]["nb201/cifar10:test_acc"]["n"] == len(with_inc)
     assert f"{20 - len(with_inc)} run(s) found no incumbent" in (some / "table.md").read_text()
     assert "no incumbent" in captured.err
 

@@ -151,3 +151,22 @@ def test_a_script_without_main_guard_runs_its_sweep(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "done 4 0" in proc.stdout
     assert "no `if __name__" in proc.stderr
+
+
+def test_an_interrupt_while_writing_leaves_a_whole_set(tmp_path):
+    """SIGINT in the middle of writing the report files: they are finished first (old set or new
+    set, never table.md without summary.json), then the interrupt is raised."""
+    import os
+    import signal
+
+    from reproduce.store.outputs import files_as_one_set
+
+    written = []
+    with pytest.raises(KeyboardInterrupt):
+        with files_as_one_set():
+            (tmp_path / "table.md").write_text("new")
+            os.kill(os.getpid(), signal.SIGINT)  # delivered here, deferred
+            written.append("after the signal")
+            (tmp_path / "summary.json").write_text("{}")
+    assert written == ["after the signal"] and (tmp_path / "summary.json").is_file()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -67,6 +67,9 @@ def read_nats_archive(source: Path, progress: object = None) -> tuple[list[str],
     source = Path(source)
     if source.is_dir():
         meta_path = source / META
+        if meta_path.exists() and not is_regular(meta_path):
+            raise OfficialFormatError(f"{meta_path}: not a regular file (a FIFO, device or folder); only regular "
+                                      f"files are read")
         if not is_regular(meta_path):
             raise OfficialFormatError(
                 f"{source}: no {META}; expected a NATS-Bench archive folder (NATS-tss-v1_0-3ffb9-simple, "

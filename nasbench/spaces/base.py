@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench.errors import InvalidArchitectureError, UnknownNameError, one_of
 
@@ -137,7 +138,7 @@ class SearchSpace(ABC):
         """How messages name this space: ``'nbgraph'``; a subset says which table it is."""
         return f"'{self.name}'"
 
-    def check_decisions(self, decisions) -> np.ndarray:
+    def check_decisions(self, decisions: ArrayLike) -> np.ndarray:
         """Decision vectors as int64 ``[n, n_decisions]``; InvalidArchitectureError for a wrong
         shape, a non-integer value or a value outside its decision's range (a bug in the
         caller: such vectors are never repaired)."""
@@ -165,7 +166,7 @@ class SearchSpace(ABC):
             )
         return dec
 
-    def is_valid_decisions(self, decisions) -> np.ndarray:
+    def is_valid_decisions(self, decisions: ArrayLike) -> np.ndarray:
         """Boolean ``[n]``: whether each well-formed decision vector names an architecture of
         this space (InvalidArchitectureError for malformed ones, as :meth:`check_decisions`).
 
@@ -188,7 +189,7 @@ class SearchSpace(ABC):
                 ok[i] = False
         return ok
 
-    def repair(self, decisions, rng: np.random.Generator) -> np.ndarray:
+    def repair(self, decisions: ArrayLike, rng: np.random.Generator) -> np.ndarray:
         """The decision vectors ``[n, n_decisions]`` (int64, a copy), each one that names no
         architecture replaced by the nearest one that does.
 
@@ -267,7 +268,7 @@ class SearchSpace(ABC):
         return out
 
     # ----- validation ----------------------------------------------------------------------
-    def check_ids(self, ids) -> np.ndarray:
+    def check_ids(self, ids: ArrayLike) -> np.ndarray:
         """Ids as an int64 array; raises InvalidArchitectureError if one is out of range."""
         arr = np.asarray(ids)
         if arr.dtype.kind not in "iu":
@@ -283,7 +284,7 @@ class SearchSpace(ABC):
             )
         return arr
 
-    def check_id(self, arch) -> int:
+    def check_id(self, arch: object) -> int:
         """One id as int; raises InvalidArchitectureError if out of range."""
         if type(arch) is int and 0 <= arch < self.size:  # hot path: one evaluation per call
             return arch

@@ -15,9 +15,13 @@ Optional dependency: the NB301 surrogate runs an ONNX model with ``onnxruntime``
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING, Any
 
 from nasbench.errors import NasbenchError, SurrogateUnavailableError, UnenumerableSpaceError
 from nasbench.name_table import import_target
+
+if TYPE_CHECKING:  # nasbench.catalog imports nothing from here, but keep the import graph lazy
+    from nasbench.catalog import BenchmarkInfo
 
 #: catalog recipe prefix of surrogate benchmarks
 SURROGATE_PREFIX = "surrogate:"
@@ -73,7 +77,7 @@ def check_available(benchmark: str, surrogate: str) -> None:
         )
 
 
-def load_surrogate_table(info):
+def load_surrogate_table(info: BenchmarkInfo) -> Any:
     """The surrogate table of a catalog entry whose recipe is ``surrogate:<name>``.
 
     Parameters

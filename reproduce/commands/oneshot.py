@@ -76,6 +76,9 @@ def cmd_oneshot(args: argparse.Namespace) -> int:
     quiet = getattr(args, "quiet", False)
     summary = sweep_oneshot(specs, out, data_root=args.data_root, jobs=args.jobs,
                             say=None if quiet else (lambda line: print(f"oneshot: {line}", file=sys.stderr)))
+    from reproduce.store.provenance import record_command
+
+    record_command(out, getattr(args, "argv", None))  # command.json: what `nasbench report DIR` shows
     print(f"results in {out}/ ({len(specs)} runs: {summary['done']} new, {summary['skipped']} already done, "
           f"{summary['failed']} failed; {summary['seconds']:.1f} s)")
     for line in summarise_oneshot(specs, out):

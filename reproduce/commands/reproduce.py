@@ -10,6 +10,8 @@ from nasbench.executors import use_ray_address
 from reproduce.kinds.base import ReportOptions, RunOptions
 from reproduce.presets import preset_names
 from reproduce.seeds import SEEDS_FORM
+from reproduce.commands.run import ENGINE_HELP
+from reproduce.store.sweep import ENGINES
 
 HTML_HELP = ("also write report.html: one self-contained page (no network needed) with the sortable table, "
              "interactive curves, per-seed results and failed runs, provenance (docs/report-html.md)")
@@ -79,7 +81,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     record_command(out, getattr(args, "argv", None), preset_path=preset.path)
     reproduce_preset(preset, out, seeds=seeds,
-                     run=RunOptions(executor=args.executor, jobs=args.jobs, progress=not args.quiet),
+                     run=RunOptions(executor=args.executor, jobs=args.jobs, progress=not args.quiet, engine=args.engine),
                      report_options=report_options(args))
     print_outcome(out, before)
     return 0
@@ -121,6 +123,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--jobs", type=int, help="processes or Ray CPUs (default: available cores); a predictors preset "
                                            "uses processes; a one-shot preset runs this many searches at once (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", default="auto", choices=ENGINES, help=ENGINE_HELP)
     _report_arguments(p)
     p.set_defaults(func=cmd_reproduce)
     p = sub.add_parser("report", help="redraw tables and plots from a results folder (reproduce, run, oneshot or "

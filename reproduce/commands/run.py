@@ -20,11 +20,15 @@ from nasbench.errors import NasbenchError, SweepFailedError, one_of
 from nasbench.evaluator import Signal, parse_noise
 from nasbench.executors import EXECUTORS, check_executor, use_ray_address
 from reproduce.seeds import SEEDS_FORM, parse_seeds, seeds_text
+from reproduce.store.sweep import ENGINES
 from strategies.base import StrategyError
 from strategies.loop import Budget
-from strategies.registry import get_spec
+from strategies.registry import get_spec, strategy_help
 from strategies.runner import RunSpec
 
+ENGINE_HELP = ("auto (default): seeds of rs, grid, re, ls, reinforce and rl-controller as a batch dimension "
+               "(trajectories identical to the per-run loop), the loop for everything else; batched: refuse what it "
+               "cannot batch; loop: one run at a time. Recorded in each run's protocol")
 HP_FORM = "key=value, or NAME:key=value for one strategy (or method) only (value in JSON: 10, 0.5, true, \"text\")"
 
 
@@ -205,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     specs = build_specs(args)
     out_dir = check_output_folder(args.out)
     summary = sweep(specs, out_dir, executor=args.executor, workers=args.jobs,
-                    progress=not getattr(args, "quiet", False), label="run")
+                    progress=not getattr(args, "quiet", False), label="run", engine=getattr(args, "engine", "auto"))
     record_command(out_dir, getattr(args, "argv", None))  # command.json: what `nasbench report DIR` shows
     lines, stored, no_incumbent = summarise(specs, out_dir)
     failed = summary.failed + no_incumbent
@@ -242,7 +246,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--benchmark", action="append", required=True, metavar="B[,B...]",
                    help="benchmark name(s), comma-separated (see `nasbench list`)")
     p.add_argument("--strategy", action="append", required=True, metavar="S[,S...]",
-                   help="strategy name(s), comma-separated")
+                   help=f"strategy name(s), comma-separated: {strategy_help()}")
     p.add_argument("--seeds", required=True, help=f"seeds: {SEEDS_FORM}")
     p.add_argument("--budget", required=True, help="queries ('150q') or simulated seconds ('12000s')")
     p.add_argument("--signal", help="search signal METRIC@EPOCHS (default: the benchmark's)")
@@ -258,5 +262,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--jobs", type=int, help="processes (or Ray CPUs) to use (default: the available cores)")
     p.add_argument("--hp", nargs="+", action="append", metavar="KEY=VALUE", help=f"hyperparameter: {HP_FORM}")
     p.add_argument("--out", required=True, help="results folder (created; rerun to resume)")
+    p.add_argument("--engine", default="auto", choices=ENGINES, help=ENGINE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_run)

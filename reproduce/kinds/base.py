@@ -33,6 +33,8 @@ class RunOptions:
     executor: str = "local"
     jobs: int | None = None
     progress: bool = True
+    #: auto | batched | loop (reproduce.store.sweep.plan_engine); results are identical
+    engine: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ class MultiObjectiveKind(PresetKind):
         from reproduce.store.sweep import sweep
 
         outcome = sweep(mo_specs(preset, seeds), out_dir / "runs", executor=options.executor, workers=options.jobs,
-                        progress=options.progress, label=preset.name)
+                        progress=options.progress, label=preset.name, engine=options.engine)
         return outcome.failed
 
     def collect(self, preset: MOPreset, out_dir: Path, seeds: list[int], options: ReportOptions) -> Collected:

@@ -337,7 +337,7 @@ def collect(preset: Preset, runs: Sequence[tuple[RunSpec, str]], runs_dir: Path,
 
 
 def _note_protocol(acc: dict[str, set], protocol: dict) -> None:
-    for key in ("signal", "noise", "cost_model", "report_test", "report_valid", "fidelity_ladder"):
+    for key in ("signal", "noise", "cost_model", "report_test", "report_valid", "fidelity_ladder", "engine"):
         value = protocol.get(key)
         if value is not None:
             acc.setdefault(key, set()).add(str(value))
@@ -381,8 +381,9 @@ def protocol_lines(preset: Preset, protocols: dict[str, dict[str, set]]) -> list
         reported = one("report_test")
         if is_surrogate(bench):
             reported = f"{reported}: surrogate-predicted validation accuracy, no test split"
+        engine = f"; engine {one('engine')}" if p.get("engine") else ""
         lines.append(f"{bench}: signal {one('signal')}, noise model {one('noise')}, cost {one('cost_model')}, "
-                     f"reported {reported}")
+                     f"reported {reported}{engine}")
     return lines
 
 
@@ -535,7 +536,7 @@ class SearchKind(PresetKind):
         from reproduce.store.sweep import sweep
 
         outcome = sweep(preset_specs(preset, seeds), out_dir / "runs", executor=options.executor,
-                        workers=options.jobs, progress=options.progress, label=preset.name)
+                        workers=options.jobs, progress=options.progress, label=preset.name, engine=options.engine)
         return outcome.failed
 
     def _runs_dir(self, preset: Preset, out_dir: Path) -> Path:

@@ -3,8 +3,8 @@
 Prints, each on the same machine in the same process (one torch thread):
 1. 500 REA runs on nb201/cifar10 (12000 s budget, the sweep perf's setting): the loop
    (``run_one`` per seed) and ``run_batched`` in this process, and ``run_batched`` in a fresh
-   Python process, start-up included (imports, opening the table; the table is built
-   beforehand), against the issue's target;
+   Python process, start-up included (interpreter, imports, opening the table; the table is
+   built beforehand; best of three), against the issue's target;
 2. 100 seeds x 500 queries of RE on nbgraph/cora;
 3. the main job's setting (preset nbgraph-search: 9 NB-Graph datasets, signal valid_acc, noise
    mean, 500 queries, 100 seeds) for rs, re, ls, reinforce and rl-controller: the batched engine
@@ -12,7 +12,8 @@ Prints, each on the same machine in the same process (one torch thread):
    on all of them with ``--full``.
 Every batched run is checked equal to the loop on the seeds the loop ran (trajectories).
 
-Usage: ``python reproduce/perf/batched_engine.py [--loop-seeds 10] [--full] [--datasets cora,proteins]``
+Usage: ``python reproduce/perf/batched_engine.py [--loop-seeds 10] [--full] [--datasets cora,proteins]
+[--parts 1,2,3]``
 """
 from __future__ import annotations
 
@@ -64,14 +65,18 @@ def rea_nb201(n: int = 500) -> None:
             "from strategies.runner import RunSpec; "
             f"run_batched([RunSpec('nb201/cifar10', 're', s, '12000s') for s in range({n})]); "
             "print(time.perf_counter() - t)")
-    start = time.perf_counter()
-    inner = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                                 env={**os.environ, "OMP_NUM_THREADS": "1"}).stdout.split()[-1])
-    t_fresh = time.perf_counter() - start
+    fresh = []
+    for _ in range(3):  # a shared machine: the best of three fresh processes (all three printed)
+        start = time.perf_counter()
+        inner = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                                     env={**os.environ, "OMP_NUM_THREADS": "1"}).stdout.split()[-1])
+        fresh.append((time.perf_counter() - start, inner))
+    t_fresh, inner = min(fresh)
     print(f"   loop (run_one x {n}, this process)        {t_loop:7.3f} s")
     print(f"   batched (this process)                   {t_batch:7.3f} s   {t_loop / t_batch:6.1f}x faster")
     print(f"   batched, fresh process, start-up incl.   {t_fresh:7.3f} s   (of which imports + table + runs "
-          f"{inner:.3f} s)  {check('500 REA nb201 batched incl. start-up', t_fresh, _targets.BATCHED_REA_NB201_500_S, ' s')}")
+          f"{inner:.3f} s; best of {', '.join(f'{t:.3f}' for t, _ in fresh)})  "
+          f"{check('500 REA nb201 batched incl. start-up', t_fresh, _targets.BATCHED_REA_NB201_500_S, ' s')}")
     print(f"   trajectories equal: {same(loop, batched)}")
 
 
@@ -125,12 +130,17 @@ def main() -> None:
     parser.add_argument("--loop-seeds", type=int, default=10, help="seeds of the loop per main-job configuration")
     parser.add_argument("--full", action="store_true", help="the loop on all 100 seeds too (minutes)")
     parser.add_argument("--datasets", default=",".join(DATASETS), help="NB-Graph datasets of part 3")
+    parser.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 1,2")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     _one_thread()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; numpy {np.__version__}")
-    rea_nb201()
-    re_cora()
-    main_job(args.datasets.split(","), 100 if args.full else args.loop_seeds)
+    if "1" in parts:
+        rea_nb201()
+    if "2" in parts:
+        re_cora()
+    if "3" in parts:
+        main_job(args.datasets.split(","), 100 if args.full else args.loop_seeds)
     finish()
 
 

@@ -1,69 +1,14 @@
-"""Paper presets: a reproduction described as data (TOML under ``reproduce/presets/``).
+"""Presets: a reproduction described as data (TOML files in this folder).
 
-Schema (every key is checked; unknown keys are an error)::
+This module holds what every kind's preset parser shares: :class:`PresetError`, the
+:class:`StrategyEntry` row, reading a preset file (:func:`read_preset_doc`: size-bounded, UTF-8,
+TOML), and the key and type checks that name the offending key and what it must be
+(:func:`check_keys` with a "did you mean", :func:`require`, :func:`require_int` with bounds,
+:func:`check_type`: a bool is never an integer, a list never a hyperparameter value).
 
-    name = "nb201-table5"
-    title = "..."
-    seeds = 500                      # default number of seeds (runs per strategy and benchmark)
-    budgets = ["12000s"]             # checkpoints; runs use the largest, the report reads each
-    workers = 1                      # simulated parallel trainers
-    [search]
-    benchmarks = ["nb201/cifar10"]   # where the search runs
-    signal = "valid_acc@12"          # optional (default: the benchmark's)
-    noise = "per-trial"              # optional (default: the benchmark's)
-    allow_test_signal = false        # true only to reproduce a protocol that leaked test data
-    [report]
-    benchmarks = ["same"]            # "same" = the search benchmark; else benchmarks of the same
-                                     # space on which the incumbent is looked up (transfer)
-    metrics = [["valid_acc", "C10 valid"], ...]   # or plain names; final fidelity, mean of replicates
-    [[strategies]]
-    name = "re"
-    label = "REA"
-    hyperparameters = { population_size = 10, sample_size = 3 }
-    [published]
-    source = "Dong & Yang, ICLR 2020, Table 5"
-    [published.values.REA."nb201/cifar10"]
-    valid_acc = [91.19, 0.31]
-    notes = ["..."]
-
-A predictor-evaluation preset (White et al., NeurIPS 2021 protocol; see
-:func:`predictors.evaluation.evaluate_predictors`) has ``kind = "predictors"`` and, instead of
-``seeds``/``budgets``/``[search]``/``[report]``/``[[strategies]]``, one ``[predictors]`` table::
-
-    kind = "predictors"
-    name = "predictors-nb201"
-    title = "..."
-    [predictors]
-    benchmark = "nb201/cifar10"
-    predictors = ["ridge", "bananas-ensemble"]
-    train_sizes = [5, 8, 14, 24, 42, 71, 121, 205]
-    trials = 100
-    test_size = 200
-    encoding = "default"             # or a kind forced on every predictor that can take it
-    metric = "valid_acc@200"         # optional (default: valid_acc at the highest fidelity)
-    seed = 0                         # optional root seed
-    [published]                      # optional: source and notes only
-
-A hardware-aware multi-objective preset (``kind = "multiobjective"``; see
-:mod:`reproduce.kinds.multiobjective` and docs/multiobjective.md) searches accuracy (the signal,
-maximised) against the latency on each device; every device is a separate objective set
-(``RunSpec.objectives = ("latency_<device>:min",)``, so its own runs and a table column)::
-
-    kind = "multiobjective"
-    name = "nb201-hw"
-    title = "..."
-    seeds = 100
-    budgets = ["150q"]               # checkpoints; runs use the largest, the report reads each
-    workers = 1
-    [search]
-    benchmarks = ["nb201/cifar10"]   # exactly one
-    signal = "valid_acc@12"          # optional, as above
-    noise = "per-trial"              # optional, as above
-    devices = ["fpga", "raspi4", "pixel3"]   # the benchmark's latency_<device> metrics (ms)
-    [[strategies]]                   # multi-objective strategies only (mo-rs, nsga2, mo-re, parego)
-    name = "nsga2"
-    label = "NSGA-II"
-    [published]                      # optional: source and notes only
+The schema of each kind lives with its kind (``reproduce/kinds/``): ``search`` (the default;
+:mod:`reproduce.kinds.search`), ``multiobjective``, ``predictors`` and ``oneshot``.
+:func:`reproduce.kinds.load_preset` reads a file and hands it to its kind.
 """
 from __future__ import annotations
 

@@ -65,16 +65,22 @@ def _value_text(key: str, value: Any) -> str:
     return f"{FIELD_NAMES.get(key, key)} {value}"
 
 
-def display_name(strategy: str) -> str:
-    """The name tables and legends show for a strategy: the registry's display name when it has
-    one (``RE`` for ``re``), else the name itself."""
-    try:
-        from strategies.registry import get_spec
+#: the names tables and legends show (as the papers and the shipped presets write them)
+DISPLAY_NAMES = {
+    "rs": "RS", "grid": "Grid", "re": "RE", "ls": "LS", "reinforce": "REINFORCE", "rl-controller": "RL controller",
+    "optuna-tpe": "TPE (Optuna)", "optuna-random": "Random (Optuna)", "bananas": "BANANAS", "bo-gp": "BO-GP",
+    "npenas": "NPENAS", "sh": "SH", "hb": "HB", "asha": "ASHA", "bohb": "BOHB", "mo-rs": "MO-RS", "nsga2": "NSGA-II",
+    "mo-re": "MO-RE", "parego": "ParEGO", "darts": "DARTS", "darts-2nd": "DARTS (2nd order)", "gdas": "GDAS",
+    "drnas": "DrNAS", "latency-darts": "latency-aware DARTS", "enas": "ENAS", "rsps": "RSPS", "spos": "SPOS",
+}
 
-        spec = get_spec(strategy)
-    except Exception:  # a one-shot method or a custom strategy no longer importable
-        return strategy
-    return str(getattr(spec, "display_name", None) or strategy)
+
+def display_name(strategy: str) -> str:
+    """The name tables and legends show for a strategy (``RE`` for ``re``; a custom strategy
+    ``MODULE:CLASS`` by its class name)."""
+    if strategy in DISPLAY_NAMES:
+        return DISPLAY_NAMES[strategy]
+    return strategy.rpartition(":")[2] or strategy
 
 
 def row_labels(rows: Sequence[Mapping[str, Any]], *, display: Mapping[str, str] | None = None) -> list[str]:
@@ -187,5 +193,5 @@ def describe_configs(rows: Sequence[Mapping[str, Any]], labels: Sequence[str], c
     return "; ".join(out)
 
 
-__all__ = ["FIELD_NAMES", "MixedConfigurationsError", "check_unique_seeds", "config_fields", "describe_configs",
+__all__ = ["DISPLAY_NAMES", "FIELD_NAMES", "MixedConfigurationsError", "check_unique_seeds", "config_fields", "describe_configs",
            "display_name", "parse_select", "row_identity", "row_labels", "select_docs"]

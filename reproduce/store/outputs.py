@@ -9,6 +9,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
@@ -44,4 +49,31 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     return out
 
 
-__all__ = ["OutputFolderError", "check_output_folder", "display_path"]
+@contextmanager
+def files_as_one_set(what: str = "the report files") -> Iterator[None]:
+    """Defer Ctrl-C (SIGINT) while a set of files is written, so an interrupt leaves the old set
+    or the new one, never table.md without summary.json; the interrupt is raised right after.
+    A second Ctrl-C aborts at once. Outside the main thread this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def defer(signum, frame):
+        if pending:  # a second Ctrl-C: the user insists
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        pending.append(signum)
+        print(f"nasbench: finishing {what} (Ctrl-C again to abort now)", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGINT, defer)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
+
+
+__all__ = ["OutputFolderError", "check_output_folder", "display_path", "files_as_one_set"]

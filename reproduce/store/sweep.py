@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Iterator, Literal, Sequence
 
 from nasbench.errors import NasbenchError, SweepFailedError
-from nasbench.executors import Job, check_executor, execute
+from nasbench.executors import available_cores, check_executor, execute
 from reproduce.store import results
 from reproduce.progress import resolve_mode, say, stage_progress
 from strategies.runner import RunSpec, run_one
@@ -151,14 +151,61 @@ def check_configs(specs: Sequence[RunSpec]) -> None:
             pass
 
 
+ENGINES = ("auto", "batched", "loop")
+#: seeds of one configuration that travel to a worker together on the batched engine
+BATCH_CHUNK = 512
+
+
 def run_and_encode(spec: RunSpec) -> str:
-    """What a worker runs: one run, encoded as the text of its result file.
+    """What a worker runs on the loop engine: one run, encoded as the text of its result file.
 
     Encoding in the worker leaves the parent only the atomic writes (on writer threads, so
     the fsyncs overlap), and the parent remains the only writer: a Ray cluster needs no
     shared filesystem.
     """
-    return results.encode_result(spec, run_one(spec))
+    trajectory = run_one(spec)
+    trajectory.protocol["engine"] = "loop"
+    return results.encode_result(spec, trajectory)
+
+
+def run_and_encode_batch(specs: list[RunSpec]) -> list[str]:
+    """What a worker runs on the batched engine: seeds of one configuration at once
+    (:func:`strategies.batched.run_batched`, trajectories identical to the loop's), encoded."""
+    from strategies.batched import run_batched
+
+    return [results.encode_result(spec, traj) for spec, traj in zip(specs, run_batched(specs))]
+
+
+def plan_engine(todo: Sequence[RunSpec], engine: str, workers: int) -> list[tuple[str, list[int]]]:
+    """The jobs of a sweep: ``("loop", [i])`` per run, or ``("batched", [i, j, ...])`` per chunk of
+    one configuration's seeds (indices into ``todo``). ``auto`` batches what the batched engine
+    takes; ``batched`` refuses a configuration it does not take (naming why); ``loop`` never batches."""
+    from strategies.batched import is_batchable, why_not_batchable
+
+    if engine not in ENGINES:
+        raise NasbenchError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(todo):
+        groups.setdefault((spec.benchmark, spec.strategy, spec.config_key()), []).append(i)
+    jobs: list[tuple[str, list[int]]] = []
+    for members in groups.values():
+        first = todo[members[0]]
+        batch = engine != "loop" and is_batchable(first)
+        if engine == "batched" and not batch:
+            raise NasbenchError(f"--engine batched cannot run {first.strategy} on {first.benchmark}: "
+                                f"{'; '.join(why_not_batchable(first))}; use --engine auto (the loop where needed)")
+        if not batch:
+            jobs += [("loop", [i]) for i in members]
+            continue
+        size = min(BATCH_CHUNK, max(1, -(-len(members) // max(1, workers))))  # spread one configuration over workers
+        jobs += [("batched", members[k:k + size]) for k in range(0, len(members), size)]
+    return jobs
+
+
+def _job(kind: str, specs: list[RunSpec]):
+    from nasbench.executors import Job
+
+    return Job(run_and_encode_batch, specs) if kind == "batched" else Job(run_and_encode, specs[0])
 
 
 def _record_failure(summary: SweepSummary, out: Path, spec: RunSpec, message: str, trace: str) -> None:
@@ -211,6 +258,7 @@ def sweep(
     check: bool = True,
     stream: IO[str] | None = None,
     label: str = "sweep",
+    engine: str = "auto",
 ) -> SweepSummary:
     """Run the specs that have no result under ``out_dir`` yet; returns what happened.
 
@@ -221,6 +269,10 @@ def sweep(
     a bar anyway, ``"lines"`` plain lines anyway, False (``"quiet"``) nothing; ``label``
     starts each progress line (``run: 3600/3600 done in 67 s, 0 failed``).
     ``check``: first run every configuration with a one-query budget (see module docstring).
+    ``engine``: ``auto`` (default: the batched engine for the configurations it takes, seeds as a
+    batch dimension with trajectories identical to the loop's; the loop for the rest),
+    ``batched`` (refuse what it does not take) or ``loop``; each result records it
+    (``protocol["engine"]``).
 
     Raises :class:`~nasbench.errors.SweepFailedError` when there were runs to do and every one
     failed (none finished in this call or before); partial failures are only counted
@@ -242,6 +294,7 @@ def sweep(
     n_distinct = len({(s.benchmark, s.strategy, s.config_key(), s.seed) for s in specs})
     summary = SweepSummary(out_dir=out, total=n_distinct, skipped=n_distinct - len(todo))
     if todo:
+        plan = plan_engine(todo, engine, workers or available_cores())  # a refusal comes before any work
         if check:
             check_configs(todo)
         dirs = sorted({results.run_dir(out, s) for s in todo})
@@ -250,12 +303,16 @@ def sweep(
             with stage_progress(n_distinct, label, done=summary.skipped, stream=stream, mode=mode) as bar:
                 writes: dict[cf.Future, RunSpec] = {}
                 with cf.ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="nasbench-write") as writer:
-                    for res in execute([Job(run_and_encode, s) for s in todo], executor, workers, chunksize):
-                        spec = todo[res.index]
-                        if res.ok:
-                            writes[writer.submit(results.write_encoded, out, spec, res.value)] = spec
-                        else:
-                            _record_failure(summary, out, spec, str(res.error), res.error.traceback)
+                    jobs = [_job(kind, [todo[i] for i in members]) for kind, members in plan]
+                    for res in execute(jobs, executor, workers, chunksize):
+                        members = plan[res.index][1]
+                        texts = (res.value if plan[res.index][0] == "batched" else [res.value]) if res.ok else None
+                        for k, i in enumerate(members):
+                            spec = todo[i]
+                            if texts is not None:
+                                writes[writer.submit(results.write_encoded, out, spec, texts[k])] = spec
+                            else:
+                                _record_failure(summary, out, spec, str(res.error), res.error.traceback)
                         _settle(writes, summary, out, wait=False)
                         bar.goto(summary.skipped + summary.done + summary.failed, failed=summary.failed)
                     _settle(writes, summary, out, wait=True)
@@ -268,4 +325,5 @@ def sweep(
     return summary
 
 
-__all__ = ["SweepLockedError", "SweepSummary", "check_configs", "locked_folders", "pool_obstacle", "run_and_encode", "sweep"]
+__all__ = ["ENGINES", "SweepLockedError", "SweepSummary", "check_configs", "locked_folders", "plan_engine", "pool_obstacle",
+           "run_and_encode", "run_and_encode_batch", "sweep"]

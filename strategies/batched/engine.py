@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import nasbench
+import strategies.loop as loop_module
 from nasbench.errors import NasbenchError
 from strategies.base import TrialState
 from strategies.batched.base import BatchedStrategy, NotBatchableError
@@ -100,13 +101,21 @@ def _check(specs: Sequence) -> None:
                 f"has configuration {spec.config_key()}, seed {first.seed} {first.config_key()}")
 
 
-def run_batched(specs: Sequence) -> list[Trajectory]:
+#: seeds run together at most (memory: a few per-seed arrays of the space's size, e.g. local
+#: search's told values, 8 bytes x 26,206 NB-Graph architectures per seed)
+MAX_BATCH = 512
+
+
+def run_batched(specs: Sequence, max_batch: int = MAX_BATCH) -> list[Trajectory]:
     """Run every spec of one configuration at once; their trajectories, in order.
 
     Parameters
     ----------
     specs
         :class:`~strategies.runner.RunSpec` objects equal but for ``seed`` (seeds may repeat).
+    max_batch
+        Seeds run together at most; more run in consecutive batches of this size (seeds are
+        independent: the results do not depend on it).
 
     Returns
     -------
@@ -122,6 +131,13 @@ def run_batched(specs: Sequence) -> list[Trajectory]:
     """
     specs = list(specs)
     _check(specs)
+    if len(specs) > max_batch:
+        return [t for lo in range(0, len(specs), max_batch) for t in _run(specs[lo : lo + max_batch])]
+    return _run(specs)
+
+
+def _run(specs: list) -> list[Trajectory]:
+    """:func:`run_batched` of one batch of checked specs."""
     first = specs[0]
     bench = nasbench.load(first.benchmark)
     budget = Budget.parse(first.budget)
@@ -191,7 +207,14 @@ def _simulate(strategy: BatchedStrategy, evaluation: BatchedEvaluation, budget: 
         inc = best_arch[active]
         steps.append((active, finish, done[active], archs, values, costs, inc,
                       np.where(inc >= 0, best_value[active], np.nan)))
-        nxt = done[active] < limit if by_queries else now[active] < limit
+        if by_queries:
+            nxt = done[active] < limit
+        else:  # the loop's trial cap of time budgets (strategies.loop.MAX_QUERIES)
+            nxt = now[active] < limit
+            capped = nxt & (done[active] >= loop_module.MAX_QUERIES)
+            for s in active[capped].tolist():
+                stopped[s] = "trial cap"
+            nxt &= ~capped
         active = active[nxt]
     return _columns(steps, evaluation, n), done, stopped
 

@@ -149,3 +149,19 @@ def test_graph_splits_are_halves_of_the_train_mask():
     assert not (tr & va).any() and torch.equal(tr | va, g.train_mask)
     assert not ((tr | va) & g.test_mask).any()
     assert "valid" in data.splits and "test" not in " ".join(data.splits)
+
+
+def test_data_to_and_replace_build_new_objects(graph, images):
+    for data, _ in (graph, images):
+        moved = data.to("cpu")
+        assert moved is not data and moved.splits == data.splits and moved.info == data.info
+        for split in data.splits:
+            a = next(iter(data.batches(split, shuffle=False)))
+            b = next(iter(moved.batches(split, shuffle=False)))
+            assert torch.equal(a.target, b.target)
+    g = load_oneshot_data("nbgraph/cora", synthetic=True, synthetic_size=60)
+    changed = g.graph.clone()
+    changed.y = torch.zeros_like(changed.y)
+    other = g.replace(graph=changed)
+    assert other.graph is changed and g.graph is not changed  # the original keeps its data
+    assert torch.equal(next(iter(other.batches("search-train"))).target, torch.zeros_like(g.graph.y))

@@ -209,8 +209,8 @@ def test_bad_hyperparameters_are_clear_errors():
 def test_multifidelity_preset_parses_and_runs(tmp_path):
     import dataclasses
 
-    from reproduce.pipeline import run_preset
     from reproduce.kinds import load_preset
+    from reproduce.pipeline import run_preset
     from strategies.registry import get_spec
 
     preset = load_preset("nb201-multifidelity")
