@@ -13,12 +13,18 @@ with a plain ``.pth`` file instead of printing its import-finder notice.
 """
 import sys
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 DATA_FOLDERS = ["LICENSES", "nb101", "nb201", "nb301", "naslib-zc", "nbmacro", "planetoid"]
 EDITABLE = "editable_wheel" in sys.argv  # setuptools.build_meta.build_editable runs this command
 
-CODE = find_packages(include=["nasbench*", "strategies*", "predictors*", "reproduce*"])
+# every folder of the four code packages, with or without an __init__.py (a new subfolder is never
+# silently left out of the wheel); the perf / checks scripts run from the checkout only
+CODE = find_namespace_packages(
+    include=["nasbench", "nasbench.*", "strategies", "strategies.*", "predictors", "predictors.*",
+             "reproduce", "reproduce.*"],
+    exclude=["*__pycache__*", "reproduce.perf", "reproduce.perf.*", "reproduce.checks", "reproduce.checks.*"],
+)
 DATA = ["nasbench_data", *(f"nasbench_data.{folder}" for folder in DATA_FOLDERS)]
 
 setup(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def load_results(out_dir: "str | os.PathLike", on_bad: str = "error", select: "dict | None" = None) -> "pd.DataFrame":
+def load_results(out_dir: str | os.PathLike, on_bad: str = "error", select: dict | None = None) -> pd.DataFrame:
     """Tidy table of every run under ``out_dir``: one row per (run, trajectory step), with a
     ``config`` column naming each run's configuration (group by it: two configurations are never
     one experiment). A result file that cannot be read or validated raises
@@ -26,7 +26,7 @@ def load_results(out_dir: "str | os.PathLike", on_bad: str = "error", select: "d
     return _load(out_dir, on_bad, select)
 
 
-def load_final(out_dir: "str | os.PathLike", on_bad: str = "error", select: "dict | None" = None) -> "pd.DataFrame":
+def load_final(out_dir: str | os.PathLike, on_bad: str = "error", select: dict | None = None) -> pd.DataFrame:
     """One row per run under ``out_dir``: its configuration, final incumbent and the incumbent's
     table values (``on_bad`` and ``select`` as in :func:`load_results`).
 
@@ -54,7 +54,7 @@ def report_folder(out_dir, **kwargs) -> dict:
     return _report(out_dir, ReportOptions(**kwargs))[1]
 
 
-def run_sweep(specs, out_dir, executor: str = "local", workers: "int | None" = None, **kwargs):
+def run_sweep(specs, out_dir, executor: str = "local", workers: int | None = None, **kwargs):
     """Run the :class:`strategies.RunSpec` s that have no result under ``out_dir`` yet (resumable;
     ``executor`` ``local`` = a process pool, ``serial``, or ``ray``); returns a summary.
 

@@ -19,9 +19,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    from reproduce.commands import analyze, bench, live, oneshot, predictors, reproduce, run
-
     from nasbench import __version__
+    from reproduce.commands import analyze, bench, live, oneshot, predictors, reproduce, run
 
     parser = _Parser(prog="nasbench", description="NAS benchmarks, search strategies and reproductions")
     parser.add_argument("--version", action="version", version=f"nasbench-harness {__version__}")

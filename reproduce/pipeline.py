@@ -60,7 +60,7 @@ def read_record(out_dir: Path) -> tuple[Any, list[int]] | None:
     return load_preset(preset_file), seed_list
 
 
-def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions = ReportOptions(), *,
+def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions | None = None, *,
            failed: int = 0) -> dict:
     """Collect the stored runs of ``preset`` and write its report (and page); returns the summary.
 
@@ -68,6 +68,7 @@ def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions 
     listing them; then :class:`IncompleteRunsError` (nothing else is written, so no table ever
     shows numbers from fewer runs than it names).
     """
+    options = options or ReportOptions()
     kind = kind_of(preset)
     collected = kind.collect(preset, out_dir, seeds, options)
     if collected.missing:
@@ -101,8 +102,9 @@ def _say_notes(collected: Collected) -> None:
 
 
 def reproduce_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | list[int] | None = None,
-                     run: RunOptions = RunOptions(), report_options: ReportOptions = ReportOptions()) -> dict:
+                     run: RunOptions | None = None, report_options: ReportOptions | None = None) -> dict:
     """Run a preset (a name, a path or a parsed preset) resumably into ``out_dir`` and report it."""
+    run = run or RunOptions()
     if isinstance(preset, (str, Path)):
         preset = load_preset(preset)
     kind = kind_of(preset)
@@ -123,10 +125,11 @@ def run_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | list[int]
                             report_options=ReportOptions(on_bad=on_bad, html=html))
 
 
-def report_folder(out_dir: str | Path, options: ReportOptions = ReportOptions()) -> tuple[Any, dict]:
+def report_folder(out_dir: str | Path, options: ReportOptions | None = None) -> tuple[Any, dict]:
     """Redraw the report of any results folder: a ``nasbench reproduce`` folder from its record,
     else the folder of a ``nasbench run``, ``nasbench predictors`` or ``nasbench oneshot`` (the
     kind that recognises it describes it as a preset). Returns ``(preset, summary)``."""
+    options = options or ReportOptions()
     out = Path(out_dir)
     if not out.is_dir():
         raise NasbenchError(f"no folder {out}; give the --out folder of `nasbench reproduce`, `nasbench run`, "

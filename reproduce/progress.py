@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Iterator, Literal
+from typing import IO, Literal
 
 Mode = Literal["auto", "bar", "lines", "quiet"]
 MODES = ("auto", "bar", "lines", "quiet")

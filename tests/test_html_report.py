@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 import nasbench
-from reproduce.render import figures as plots
-from reproduce.render.html import PAGE, band
-from reproduce.store.provenance import COMMAND_FILE, git_state, record_command
 from reproduce.kinds import load_preset
 from reproduce.kinds.search import preset_specs
 from reproduce.pipeline import run_preset
+from reproduce.render import figures as plots
+from reproduce.render.html import PAGE, band
+from reproduce.store.provenance import COMMAND_FILE, git_state, record_command
 from reproduce.store.results import error_path, load_final, load_results, result_path, write_failure
 
 REPO = Path(__file__).resolve().parent.parent

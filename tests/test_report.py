@@ -13,7 +13,14 @@ import pytest
 
 from reproduce.render import figures as plots
 from reproduce.render.tables import (
-    TIE, largest_budget, latex_escape, markdown_table, rank_summary, significance, summarise, write_report,
+    TIE,
+    largest_budget,
+    latex_escape,
+    markdown_table,
+    rank_summary,
+    significance,
+    summarise,
+    write_report,
 )
 
 STRATEGIES = ["RS", "REA", "REINFORCE"]

@@ -4,15 +4,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from reproduce.kinds import load_preset
-from reproduce.presets import PresetError, preset_names
 from reproduce.pipeline import run_preset
+from reproduce.presets import PresetError, preset_names
 
 SHIPPED = ["nb201-table5", "nbgraph-search", "nbgraph-paper-protocol"]
 

@@ -7,11 +7,9 @@ import re
 import pytest
 
 from reproduce.cli import main
-from reproduce.kinds.multiobjective import mo_specs
 from reproduce.kinds import load_preset
-from reproduce.kinds.multiobjective import MOPreset
+from reproduce.kinds.multiobjective import MOPreset, mo_specs
 from reproduce.presets import PresetError
-from reproduce.pipeline import run_preset
 
 FILES = ("table.md", "table.tex", "summary.json", "fronts.png", "fronts.pdf", "hv_regret_queries.png",
          "hv_regret_queries.pdf")

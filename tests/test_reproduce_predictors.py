@@ -13,8 +13,8 @@ import pytest
 from predictors.evaluation import COLUMNS
 from reproduce.kinds import load_preset
 from reproduce.kinds.predictors import PredictorPreset
-from reproduce.presets import PresetError, preset_names
 from reproduce.pipeline import run_preset
+from reproduce.presets import PresetError, preset_names
 
 SHIPPED = load_preset("predictors-nb201").path.read_text()
 

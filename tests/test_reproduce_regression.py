@@ -72,5 +72,5 @@ def test_summary_numbers_equal_a_recomputation_from_the_run_files(table5):
             assert cell[f"{name}:valid_acc"]["mean"] == pytest.approx(valid[archs].mean(), abs=1e-4)
     text = (out / "table.md").read_text()
     rs = summary["results"]["12000s"]["RS"]["nb201/cifar10:test_acc"]
-    assert f"| RS | " in text and f"{rs['mean']:.2f} ± {rs['std']:.2f}" in text
+    assert "| RS | " in text and f"{rs['mean']:.2f} ± {rs['std']:.2f}" in text
     assert json.loads((out / "summary.json").read_text())["results"] == json.loads(json.dumps(summary["results"]))

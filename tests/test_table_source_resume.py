@@ -15,8 +15,9 @@ import nasbench
 from nasbench.errors import NasbenchError, TableSourceChangedError
 from nasbench.evaluator import table_source
 from nasbench.table_writer import MetricColumn, SourceRecord, TableSpec, write_table
-from reproduce.store import results, sweep as sweep_module
 from reproduce.cli import main
+from reproduce.store import results
+from reproduce.store import sweep as sweep_module
 from reproduce.store.sweep import sweep
 from strategies.runner import RunSpec, run_one
 

@@ -162,9 +162,9 @@ def analyze_benchmarks(names: list[str], out: str | Path, *, seed: int = 0, chec
             res: dict = {"errors": {}}
             times: dict = {}
             stem = figures.slug(n)
-            for key, fn in (("importance", lambda: importance.analyze(bench, seed=seed)),
-                            ("landscape", lambda: landscape.analyze(bench, seed=seed, budget=budget_q)),
-                            ("fidelity", lambda: fidelity.analyze(bench, seed=seed))):
+            for key, fn in (("importance", lambda bench=bench: importance.analyze(bench, seed=seed)),
+                            ("landscape", lambda bench=bench: landscape.analyze(bench, seed=seed, budget=budget_q)),
+                            ("fidelity", lambda bench=bench: fidelity.analyze(bench, seed=seed))):
                 t0 = time.perf_counter()
                 try:
                     res[key] = fn()

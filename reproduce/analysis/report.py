@@ -8,8 +8,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
-
 from nasbench.atomic import write_text_atomic
 from reproduce.store.jsonio import plain
 

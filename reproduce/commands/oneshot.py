@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from nasbench.errors import NasbenchError
-from reproduce.seeds import SEEDS_FORM
 from reproduce.commands.run import HP_FORM
+from reproduce.seeds import SEEDS_FORM
+
 
 def parse_method_settings(items, methods: list[str]) -> dict[str, dict]:
     """``--hp`` items -> {method: {key: value}}; every key must be a setting of the method."""
@@ -29,8 +29,8 @@ def build_oneshot_specs(args: argparse.Namespace) -> list:
     """Validate the options and expand them into run specs (benchmark x method x seed)."""
     from nasbench.benchmark import check_name
     from reproduce.commands.run import split_names
-    from reproduce.seeds import parse_seeds
     from reproduce.kinds.oneshot_runs import make_spec
+    from reproduce.seeds import parse_seeds
     from strategies.oneshot.registry import method_class
 
     benchmarks, methods = split_names(args.benchmark), split_names(args.method)
@@ -66,9 +66,8 @@ def build_oneshot_specs(args: argparse.Namespace) -> list:
 
 def cmd_oneshot(args: argparse.Namespace) -> int:
     """Run every (benchmark, method, seed) that has no result yet; print a summary."""
-    from reproduce.kinds.oneshot_runs import sweep_oneshot
     from reproduce.kinds.oneshot import summarise_oneshot
-
+    from reproduce.kinds.oneshot_runs import sweep_oneshot
     from reproduce.store.outputs import check_output_folder
 
     specs = build_oneshot_specs(args)

@@ -10,7 +10,6 @@ Writes ``results.csv`` (one row per trial, predictor and train size), ``summary.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from nasbench.atomic import atomic_path, write_text_atomic
 from nasbench.errors import NasbenchError
@@ -35,8 +34,8 @@ def cmd_predictors(args) -> int:
 
     from predictors.evaluation import COLUMNS, TRAIN_SIZES, evaluate_predictors, format_ci
     from predictors.registry import get_spec
-    from reproduce.kinds.predictors import PREDICTOR_RESULTS, SETTINGS
     from reproduce.kinds.base import ReportOptions
+    from reproduce.kinds.predictors import PREDICTOR_RESULTS, SETTINGS
     from reproduce.pipeline import report_folder
     from reproduce.store.outputs import check_output_folder
     from reproduce.store.provenance import record_command

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from nasbench.errors import NasbenchError
 from nasbench.executors import use_ray_address
+from reproduce.commands.run import ENGINE_HELP
 from reproduce.kinds.base import ReportOptions, RunOptions
 from reproduce.presets import preset_names
 from reproduce.seeds import SEEDS_FORM
-from reproduce.commands.run import ENGINE_HELP
 from reproduce.store.sweep import ENGINES
 
 HTML_HELP = ("also write report.html: one self-contained page (no network needed) with the sortable table, "
@@ -64,9 +64,8 @@ def snapshot(out: Path) -> dict[str, float]:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Run a preset resumably, then write its tables, plots and summary."""
-    from reproduce.kinds import load_preset
+    from reproduce.kinds import kind_of, load_preset
     from reproduce.pipeline import _seed_list, reproduce_preset
-    from reproduce.kinds import kind_of
     from reproduce.store.outputs import check_output_folder
     from reproduce.store.provenance import record_command
 

@@ -108,7 +108,7 @@ class PresetKind(ABC):
 
     def default_seeds(self, preset: Any) -> int:
         """How many seeds a preset runs by default (``seeds`` in its file)."""
-        return int(getattr(preset, "seeds"))
+        return int(preset.seeds)
 
     def benchmarks(self, preset: Any) -> list[str]:
         """The benchmarks a preset's runs use (for provenance)."""

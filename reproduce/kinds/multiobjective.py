@@ -32,7 +32,16 @@ from typing import ClassVar
 from nasbench.errors import one_of
 from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
 from reproduce.kinds.multiobjective_report import collect_mo, write_mo_report
-from reproduce.presets import PresetError, check_keys, check_type, parse_notes, parse_strategies, require, require_int
+from reproduce.presets import (
+    PresetError,
+    StrategyEntry,
+    check_keys,
+    check_type,
+    parse_notes,
+    parse_strategies,
+    require,
+    require_int,
+)
 from strategies.loop import Budget
 from strategies.runner import RunSpec
 
@@ -96,7 +105,7 @@ def _load_mo_preset(doc: dict, path: Path, where: str) -> MOPreset:
         raise PresetError(f"{where}: 'budgets' must be non-empty")
     for b in budgets:
         check_type(b, str, f"{where}: a budget")
-    published = dict(doc.get("published", {}))
+    published = dict(check_type(doc.get("published", {}), dict, f"{where}: [published]"))
     check_keys(published, {"source", "notes"}, f"{where} [published]")
     preset = MOPreset(
         name=require(doc, "name", str, where),

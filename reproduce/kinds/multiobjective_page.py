@@ -4,16 +4,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from reproduce.render.html import (
     DATA_FORMAT,
-    GRID_POINTS,
     anytime_figure,
     base_layout,
-    strategy_colors,
     esc,
     explorer_controls,
     failures_html,
@@ -25,10 +22,9 @@ from reproduce.render.html import (
     output_files,
     pm,
     provenance_html,
-    rank_figure,
     render_page,
-    rgba,
     sortable_table,
+    strategy_colors,
     subplots,
     write_page,
 )
@@ -39,6 +35,7 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
                   fronts: dict, *, missing: Sequence = ()) -> Path:
     """``report.html`` of a multi-objective preset from :func:`reproduce.kinds.multiobjective.collect_mo`'s output."""
     import plotly.graph_objects as go
+
     from reproduce.kinds.multiobjective_report import SPLITS, best_mo, protocol_lines, summarise_mo
     from reproduce.render.tables import jsonable
 
@@ -160,3 +157,4 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
     return write_page(out_dir, render_page(meta.get("title") or meta["name"], subtitle, sections, figures, jsonable(data)))
 
 
+__all__ = ["write_mo_html"]

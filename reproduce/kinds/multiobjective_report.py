@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,9 @@ from reproduce.render.tables import fmt_pm, jsonable, latex_cell, latex_escape
 from reproduce.store.results import read_specs
 from strategies.loop import Budget
 from strategies.runner import RunSpec
+
+if TYPE_CHECKING:
+    from reproduce.kinds.multiobjective import MOPreset
 
 plt = plots.plt
 

@@ -47,11 +47,11 @@ import numpy as np
 
 from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError
-from reproduce.store import results
-from reproduce.kinds.oneshot_runs import OneShotRunSpec, make_spec, param_free_share
 from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
+from reproduce.kinds.oneshot_runs import OneShotRunSpec, make_spec, param_free_share
 from reproduce.presets import PresetError, check_keys, check_type, parse_notes, require, require_int
 from reproduce.presets import StrategyEntry as Entry  # one row: name, label, hyperparameters
+from reproduce.store import results
 from reproduce.store.jsonio import dumps
 from reproduce.store.outputs import display_path
 from strategies.runner import RunSpec
@@ -115,12 +115,12 @@ def load_oneshot_preset(doc: dict, path: Path, where: str) -> OneShotPreset:
     methods = entries(require(doc, "methods", list, where), "[[methods]]")
     for m in methods:
         method_class(m.name)(**m.hyperparameters)  # unknown method / setting: typed error now
-    base = dict(doc.get("baselines", {}))
+    base = dict(check_type(doc.get("baselines", {}), dict, f"{where}: [baselines]"))
     check_keys(base, {"strategies", "signal", "noise", "cost_archs", "cost_epochs"}, f"{where} [baselines]")
     baselines = entries(base.get("strategies", []), "[baselines] strategies")
     for b in baselines:
         get_spec(b.name)
-    published = dict(doc.get("published", {}))
+    published = dict(check_type(doc.get("published", {}), dict, f"{where}: [published]"))
     check_keys(published, {"source", "notes"}, f"{where} [published]")
     return OneShotPreset(
         name=require(doc, "name", str, where), title=str(doc.get("title", doc["name"])), seeds=int(seeds),
@@ -180,11 +180,10 @@ def measure_live_cost(benchmark: str, *, archs: int = 3, epochs: int = 40, seed:
     (its recipe, ``epochs`` epochs, on ``device``: the one the one-shot searches use; 1 thread
     on CPU) and return the mean wall-clock seconds per epoch, scaled to the benchmark protocol's
     epochs = the seconds one query costs."""
-    from nasbench.live.trainer import device_name, resolve_device
-
     import nasbench
     from nasbench.live import build_model, train
-    from nasbench.live.build import load_live_data, live_recipe
+    from nasbench.live.build import live_recipe, load_live_data
+    from nasbench.live.trainer import device_name, resolve_device
 
     bench = nasbench.load(benchmark)
     space, dataset = benchmark.split("/", 1)

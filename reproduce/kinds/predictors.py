@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from nasbench.errors import NasbenchError
 from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
-from reproduce.presets import PresetError, check_keys, parse_notes, require, require_int
+from reproduce.presets import PresetError, check_keys, check_type, parse_notes, require, require_int
 
 #: the most trials one evaluation runs
 MAX_TRIALS = 100_000
@@ -85,7 +85,7 @@ def _load_predictor_preset(doc: dict, path: Path, where: str) -> PredictorPreset
         fidelity = float(fid) if fid else None
     except ValueError:
         raise PresetError(f"{w}: bad 'metric' {table['metric']!r}; use METRIC or METRIC@EPOCHS") from None
-    published = dict(doc.get("published", {}))
+    published = dict(check_type(doc.get("published", {}), dict, f"{where}: [published]"))
     check_keys(published, {"source", "notes"}, f"{where} [published]")
     return PredictorPreset(
         name=require(doc, "name", str, where),

@@ -2,34 +2,24 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from reproduce.render.html import (
     DATA_FORMAT,
-    GRID_POINTS,
-    anytime_figure,
     base_layout,
-    strategy_colors,
     esc,
-    explorer_controls,
-    failures_html,
     files_html,
     final_figure,
-    index_runs,
     notes_html,
     num,
     output_files,
-    pm,
     provenance_html,
-    rank_figure,
     render_page,
     rgba,
     sortable_table,
-    subplots,
+    strategy_colors,
     write_page,
 )
 from reproduce.store.provenance import provenance
@@ -102,7 +92,4 @@ def write_predictor_html(out_dir: Path, preset, frame: pd.DataFrame, doc: dict) 
     return write_page(out_dir, render_page(meta.get("title") or meta["name"], subtitle, sections, figures, jsonable(data)))
 
 
-__all__ = [
-    "COMMAND_FILE", "PAGE", "git_state", "project_version", "read_commands", "record_command", "render_page",
-    "table_provenance", "write_mo_html", "write_predictor_html", "write_search_html",
-]
+__all__ = ["write_predictor_html"]

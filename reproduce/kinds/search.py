@@ -57,8 +57,14 @@ from reproduce.presets import (
 )
 from reproduce.seeds import seeds_text
 from reproduce.store import results as store
-from reproduce.store.configs import MixedConfigurationsError, check_unique_seeds, config_fields, describe_configs
-from reproduce.store.configs import row_identity, row_labels
+from reproduce.store.configs import (
+    MixedConfigurationsError,
+    check_unique_seeds,
+    config_fields,
+    describe_configs,
+    row_identity,
+    row_labels,
+)
 from reproduce.store.outputs import display_path
 from strategies.loop import Budget, Trajectory
 from strategies.runner import RunSpec
@@ -374,7 +380,7 @@ def protocol_lines(preset: Preset, protocols: dict[str, dict[str, set]]) -> list
         if not p:
             continue
 
-        def one(key: str) -> str:
+        def one(key: str, p: dict = p) -> str:
             values = sorted(p.get(key, {"?"}))
             return values[0] if len(values) == 1 else " / ".join(values) + " (differs between runs)"
 

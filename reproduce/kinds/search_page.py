@@ -11,8 +11,6 @@ from reproduce.render.html import (
     DATA_FORMAT,
     GRID_POINTS,
     anytime_figure,
-    base_layout,
-    strategy_colors,
     esc,
     explorer_controls,
     failures_html,
@@ -26,9 +24,7 @@ from reproduce.render.html import (
     provenance_html,
     rank_figure,
     render_page,
-    rgba,
     sortable_table,
-    subplots,
     write_page,
 )
 from reproduce.store.provenance import provenance
@@ -237,3 +233,4 @@ def write_search_html(out_dir: Path, preset, runs: Sequence, meta: dict, finals:
     return write_page(out_dir, page)
 
 
+__all__ = ["comparison_tables", "write_search_html"]

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from reproduce.perf._targets import check, finish
-
 from nasbench.spaces.nbgraph import OPS, NBGraphSpace
+from reproduce.perf._targets import check, finish
 
 
 def random_raw(rng: np.random.Generator, n: int) -> tuple[list[list[int]], list[list[str]]]:

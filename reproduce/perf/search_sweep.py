@@ -28,10 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from reproduce.perf._targets import check, finish
-
 import nasbench
 from nasbench.executors import available_cores
+from reproduce.perf._targets import check, finish
 from reproduce.store.results import read_run, result_files
 from reproduce.store.sweep import sweep
 from strategies import strategy_names

@@ -81,6 +81,8 @@ def read_preset_doc(name_or_path: str | Path) -> tuple[dict, Path]:
 
 
 def _type_name(kind) -> str:
+    if isinstance(kind, tuple) and set(kind) == {int, float}:
+        return "a number"
     if isinstance(kind, tuple):
         return " or ".join(_type_name(k) for k in kind)
     return {"str": "a string", "int": "an integer", "list": "a list", "dict": "a table", "bool": "true or false",

@@ -282,6 +282,7 @@ def final_figure(groups: list[dict], strategies: Sequence[str], panels: Sequence
     hovering a point names the seed, its value, regret and run file.
     """
     import plotly.graph_objects as go
+
     from reproduce.render import figures as plots
 
     fig, rows, cols = subplots([(panel_titles or {}).get(p, plots.short_name(p)) for p in panels])
@@ -666,3 +667,7 @@ def write_page(out_dir: Path, page: str) -> Path:
     return path
 
 
+__all__ = ["DATA_FORMAT", "GRID_POINTS", "PAGE", "anytime_figure", "band", "band_traces", "base_layout", "esc",
+           "explorer_controls", "failures_html", "files_html", "final_figure", "index_runs", "json_for_script",
+           "notes_html", "num", "output_files", "pm", "provenance_html", "rank_figure", "read_failure", "relpath",
+           "render_page", "rgba", "round_curve", "sortable_table", "strategy_colors", "subplots", "write_page"]

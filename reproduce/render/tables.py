@@ -312,7 +312,7 @@ def latex_table(meta: dict, results: dict, marks: dict) -> str:
         "\\toprule",
         header + " \\\\",
     ]
-    for i, budget in enumerate(meta["budgets"]):
+    for budget in meta["budgets"]:
         lines.append("\\midrule")
         if len(meta["budgets"]) > 1:
             lines.append(f"\\multicolumn{{{ncols + 1}}}{{l}}{{\\emph{{Budget {latex_escape(budget)}}}}} \\\\")

@@ -27,12 +27,12 @@ folders: :func:`pending` refuses to resume over runs of another table
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-import dataclasses
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -485,7 +485,7 @@ def labelled_docs(out_dir: str | Path, on_bad: str = "error", select: dict | Non
     return docs, [label_of[row_identity(d)] for d in docs]
 
 
-def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> "pd.DataFrame":
+def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> pd.DataFrame:
     """Tidy table: one row per (run, trajectory step).
 
     Columns: benchmark, strategy, config (the configuration's label: the strategy and the
@@ -517,7 +517,7 @@ def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None
     return pd.DataFrame(data)
 
 
-def load_final(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> "pd.DataFrame":
+def load_final(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> pd.DataFrame:
     """One row per run: the meta columns of :func:`load_results`, ``stopped``, ``n_steps`` and the
     last trajectory row (the incumbent at the end of the budget; NaN for a run in which no trial
     finished or none was feasible: such a run has no incumbent and counts as failed)."""

@@ -29,15 +29,16 @@ import concurrent.futures as cf
 import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Iterator, Literal, Sequence
+from typing import IO, Literal
 
 from nasbench.errors import NasbenchError, SweepFailedError
 from nasbench.executors import available_cores, check_executor, execute
-from reproduce.store import results
 from reproduce.progress import resolve_mode, say, stage_progress
+from reproduce.store import results
 from strategies.runner import RunSpec, run_one
 
 try:  # POSIX advisory locks; elsewhere sweeps are simply not guarded against each other

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("torch_geometric")
 
-from reproduce.store import results
 from reproduce.cli import main
+from reproduce.store import results
 
 TINY = ["oneshot", "--benchmark", "nbgraph/cora", "--method", "rsps", "--seeds", "1", "--epochs", "2",
         "--device", "cpu", "--rank-archs", "4", "--hp", "n_candidates=3", "log_samples=1", "--quiet"]
