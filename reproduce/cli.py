@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
 
 from nasbench.errors import NasbenchError
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         self.exit(2, f"nasbench: error: {message} (see `nasbench --help`)\n")
 
 

@@ -98,7 +98,7 @@ def _describe(spec: Any) -> str:
 def _say_notes(collected: Collected) -> None:
     for note in collected.notes:
         if note.startswith(("skipped", "WARNING")):
-            print(f"nasbench: warning: {note}", file=sys.stderr)
+            print(f"nasbench: warning: {note.removeprefix('WARNING: ')}", file=sys.stderr)
 
 
 def reproduce_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | list[int] | None = None,

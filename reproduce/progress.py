@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 Mode = Literal["auto", "bar", "lines", "quiet"]
 MODES = ("auto", "bar", "lines", "quiet")
@@ -90,7 +90,7 @@ class Progress:
         self.start = time.perf_counter()
         self._last_line = self.start
         self._last_tenth = self._tenth(self.count)
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar in "bar" mode, made in _begin (tqdm is imported there)
         self._started = False
         self.closed = False
         if not defer:

@@ -471,5 +471,6 @@ def test_settings_derived_per_benchmark_are_one_strategy():
         return sorted({s for b in compare(frame)["per_benchmark"].values() for s in b["strategies"]})
 
     assert names(pd.DataFrame(rows)) == ["bohb", "rs"]
-    rows += [{**r, "hyperparameters": '{"f": [1]}', "config_key": "k3"} for r in rows if r["strategy"] == "bohb" and r["benchmark"] == "a"]
+    rows += [{**r, "hyperparameters": '{"f": [1]}', "config_key": "k3"}
+             for r in rows if r["strategy"] == "bohb" and r["benchmark"] == "a"]
     assert names(pd.DataFrame(rows)) == ["bohb [k1]", "bohb [k2]", "bohb [k3]", "rs"]

@@ -90,7 +90,8 @@ def test_corrupt_table_is_one_line_error(tmp_path):
     data = bytearray((home / src.name).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (home / src.name).write_bytes(bytes(data))
-    assert_one_line_error(run_cli("info", "nbgraph/cora", env={"NASBENCH_HOME": str(home)}), "sha256", "nasbench import nbgraph/cora")
+    assert_one_line_error(run_cli("info", "nbgraph/cora", env={"NASBENCH_HOME": str(home)}),
+                          "sha256", "nasbench import nbgraph/cora")
 
 
 def test_missing_package_is_one_line_error(tmp_path):

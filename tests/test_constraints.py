@@ -36,7 +36,8 @@ def test_multi_objective_strategies_refuse_a_constraint():
 
 
 def test_a_limit_nothing_meets_is_an_error_before_the_first_trial(tmp_path):
-    with pytest.raises(NasbenchError, match=r"no architecture of 'nb201/cifar10' meets it.*lowest latency_fpga is 1\.13.*at least 1\.13"):
+    with pytest.raises(NasbenchError,
+                       match=r"no architecture of 'nb201/cifar10' meets it.*lowest latency_fpga is 1\.13.*at least 1\.13"):
         run_one(RunSpec("nb201/cifar10", "rs", 0, "20q", constraint="latency_fpga<=0.5"))
     out = tmp_path / "runs"
     proc = subprocess.run([sys.executable, "-m", "reproduce.cli", "run", "--benchmark", "nb201/cifar10", "--strategy",

@@ -19,8 +19,8 @@ def test_report_of_a_run_folder(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     finals = reproduce.load_final(out)
-    for strategy in ("rs", "re"):
-        cell = summary["results"]["30q"][strategy]["nbgraph/cora:test_acc"]
+    for strategy, shown in (("rs", "RS"), ("re", "RE")):  # tables show display names
+        cell = summary["results"]["30q"][shown]["nbgraph/cora:test_acc"]
         expected = finals.loc[finals["strategy"] == strategy, "incumbent_test"]
         assert cell["n"] == 4
         assert cell["mean"] == pytest.approx(expected.mean(), rel=1e-6)

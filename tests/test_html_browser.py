@@ -97,7 +97,8 @@ def browser(tmp_path_factory):
         window.addEventListener('error', function(e){ window.__errors.push('error: ' + (e.message || e.type)); }, true);
         window.addEventListener('unhandledrejection', function(e){ window.__errors.push('rejection: ' + e.reason); });
         (function(){ var orig = console.error; console.error = function(){
-            window.__errors.push('console.error: ' + Array.prototype.join.call(arguments, ' ')); return orig.apply(console, arguments); }; })();
+            window.__errors.push('console.error: ' + Array.prototype.join.call(arguments, ' '));
+            return orig.apply(console, arguments); }; })();
     """})
     yield drv
     drv.quit()

@@ -208,7 +208,8 @@ def test_report_lists_failed_runs_with_reasons(search, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(src, out)
     preset = load_preset(str(preset_path))
-    spec = next(s for s in preset_specs(preset, SEEDS) if s.strategy == "re" and s.benchmark == "nbgraph/proteins" and s.seed == 1)
+    spec = next(s for s in preset_specs(preset, SEEDS)
+                if s.strategy == "re" and s.benchmark == "nbgraph/proteins" and s.seed == 1)
     result_path(out / "runs", spec).unlink()
     write_failure(out / "runs", spec, "ValueError: boom in the strategy", "Traceback (most recent call last):\n  ...")
     other = next(s for s in preset_specs(preset, SEEDS) if s.strategy == "rs" and s.benchmark == "nbgraph/cora" and s.seed == 2)

@@ -74,10 +74,13 @@ def test_cli_reproduce_then_report_redraws(tmp_path):
     preset.write_text(
         load_preset("nbgraph-search").path.read_text()
         .replace('budgets = ["40q", "500q"]', 'budgets = ["6q"]')
-        .replace('benchmarks = ["nbgraph/cora", "nbgraph/citeseer", "nbgraph/pubmed", "nbgraph/cs", "nbgraph/physics", "nbgraph/photo", "nbgraph/computers", "nbgraph/arxiv", "nbgraph/proteins"]', 'benchmarks = ["nbgraph/cora"]')
+        .replace('benchmarks = ["nbgraph/cora", "nbgraph/citeseer", "nbgraph/pubmed", "nbgraph/cs", "nbgraph/physics", '
+                 '"nbgraph/photo", "nbgraph/computers", "nbgraph/arxiv", "nbgraph/proteins"]',
+                 'benchmarks = ["nbgraph/cora"]')
     )
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "reproduce.cli", "reproduce", str(preset), "--seeds", "2", "--out", str(out), "--executor", "serial", "--quiet"]
+    cmd = [sys.executable, "-m", "reproduce.cli", "reproduce", str(preset), "--seeds", "2", "--out", str(out),
+           "--executor", "serial", "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     assert proc.returncode == 0, proc.stderr
     assert "| RS |" in proc.stdout

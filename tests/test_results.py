@@ -170,17 +170,14 @@ def flaky_run_one(spec: RunSpec) -> Trajectory:
 
 
 def test_a_failing_run_is_recorded_and_retried(tmp_path, monkeypatch):
-    import reproduce.store.sweep as sw
 
     runs = make_specs(5)
-    monkeypatch.setattr(sw, "run_one", flaky_run_one)
-    summary = sweep(runs, tmp_path, executor="serial", progress=False)
+    summary = sweep(runs, tmp_path, executor="serial", progress=False, run_fn=flaky_run_one)
     assert (summary.done, summary.failed) == (4, 1)
     assert summary.failures[0][0] == runs[3] and "boom on seed 3" in summary.failures[0][1]
     err = results.error_path(tmp_path, runs[3])
     assert "RuntimeError: boom on seed 3" in json.loads(err.read_text())["error"]
     assert len(load_results(tmp_path).seed.unique()) == 4  # error records are not results
-    monkeypatch.setattr(sw, "run_one", run_one)
     retry = sweep(runs, tmp_path, executor="serial", progress=False)
     assert (retry.done, retry.skipped, retry.failed) == (1, 4, 0)
     assert not err.exists()
@@ -270,13 +267,11 @@ def always_failing_run_one(spec: RunSpec) -> Trajectory:
 
 
 def test_a_sweep_in_which_every_run_failed_is_an_error(tmp_path, monkeypatch):
-    import reproduce.store.sweep as sw
     from nasbench.errors import NasbenchError, SweepFailedError
 
     runs = make_specs(3, budget="5q")
-    monkeypatch.setattr(sw, "run_one", always_failing_run_one)
     with pytest.raises(SweepFailedError) as info:
-        sweep(runs, tmp_path, executor="serial", progress=False)
+        sweep(runs, tmp_path, executor="serial", progress=False, run_fn=always_failing_run_one)
     err = info.value
     assert isinstance(err, NasbenchError)
     message = str(err)
@@ -287,30 +282,25 @@ def test_a_sweep_in_which_every_run_failed_is_an_error(tmp_path, monkeypatch):
     for spec in runs:
         assert results.error_path(tmp_path, spec).is_file()
     # the rerun (bug fixed) retries every failed run
-    monkeypatch.setattr(sw, "run_one", run_one)
     again = sweep(runs, tmp_path, executor="serial", progress=False)
     assert (again.done, again.failed) == (3, 0)
 
 
 def test_a_sweep_whose_failed_runs_had_finished_siblings_is_not_an_error(tmp_path, monkeypatch):
     """Only the failures are new in this call, but runs finished before count: a warning, not an error."""
-    import reproduce.store.sweep as sw
 
     runs = make_specs(3, budget="5q")
     sweep(runs[:1], tmp_path, executor="serial", progress=False)
-    monkeypatch.setattr(sw, "run_one", always_failing_run_one)
-    summary = sweep(runs, tmp_path, executor="serial", progress=False)
+    summary = sweep(runs, tmp_path, executor="serial", progress=False, run_fn=always_failing_run_one)
     assert (summary.done, summary.skipped, summary.failed) == (0, 1, 2)
 
 
 def test_one_of_two_runs_failing_returns_normally(tmp_path, monkeypatch):
-    import reproduce.store.sweep as sw
 
     def second_fails(spec):
         if spec.seed == 1 and spec.budget != "1q":
             raise RuntimeError("boom")
         return run_one(spec)
 
-    monkeypatch.setattr(sw, "run_one", second_fails)
-    summary = sweep(make_specs(2, budget="5q"), tmp_path, executor="serial", progress=False)
+    summary = sweep(make_specs(2, budget="5q"), tmp_path, executor="serial", progress=False, run_fn=second_fails)
     assert (summary.done, summary.failed) == (1, 1)

@@ -66,7 +66,8 @@ class ToyKind(PresetKind):
     def write(self, preset: ToyPreset, collected: Collected, out_dir: Path) -> dict:
         v = np.array(list(collected.data.values()))
         summary = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else None, "n": int(v.size)}
-        write_text_atomic(out_dir / "table.md", f"# {preset.title}\n\n| toy | {fmt_pm(summary['mean'], summary['std'], ' ± ')} |\n")
+        write_text_atomic(out_dir / "table.md",
+                          f"# {preset.title}\n\n| toy | {fmt_pm(summary['mean'], summary['std'], ' ± ')} |\n")
         write_text_atomic(out_dir / "summary.json", dumps(summary, indent=1))
         return summary
 

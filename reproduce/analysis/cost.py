@@ -128,7 +128,8 @@ def analyze(results_dir, *, energy: EnergyModel = EnergyModel(), sample: int = 3
         "energy_model": energy.describe(),
         "configurations": rows,
         "total": {"runs": len(runs), "gpu_hours": total_h, "kwh": energy.kwh(total_h), "co2_kg": energy.co2_kg(total_h),
-                  "harness_seconds": float(sum(r["harness_seconds_total"] for r in rows if math.isfinite(r["harness_seconds_total"]))),
+                  "harness_seconds": float(sum(r["harness_seconds_total"] for r in rows
+                                               if math.isfinite(r["harness_seconds_total"]))),
                   "runs_without_train_time": int(sum(r["runs"] for r in rows if not r["train_time_known"]))},
     }
 

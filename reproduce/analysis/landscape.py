@@ -414,7 +414,7 @@ def analyze(bench, *, seed: int = 0, budget: int = 150, num_init: int | None = N
     sig = data.signal(bench)
     fin_valid = data.final(bench, "valid_acc")
     test = data.final(bench, "test_acc")
-    out = {
+    out: dict = {
         "neighborhood": {"max_degree": int(degree.max()), "mean_degree": float(degree.mean()),
                          "min_degree": int(degree.min()), "symmetry": symmetry(table, degree),
                          "build_seconds": t_table},

@@ -245,7 +245,8 @@ def analyze_results(results_dir: str | Path, out: str | Path | None = None, *, m
 
     results_dir = Path(results_dir)
     if not result_files(results_dir):
-        raise NasbenchError(f"'{results_dir}' holds no result files (seed-NNNNN.json); run `nasbench run ... --out {results_dir}` first")
+        raise NasbenchError(f"'{results_dir}' holds no result files (seed-NNNNN.json); "
+                            f"run `nasbench run ... --out {results_dir}` first")
     out = Path(out) if out is not None else results_dir / "analysis"
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -255,7 +256,8 @@ def analyze_results(results_dir: str | Path, out: str | Path | None = None, *, m
         print(f"nasbench: warning: {folder.skipped_note()}", file=sys.stderr)
     final = load_final(results_dir, on_bad, select)
     if metric not in final.columns:
-        raise NasbenchError(f"results have no column '{metric}'; choose one of test_regret, valid_regret, incumbent_test, incumbent_valid")
+        raise NasbenchError(f"results have no column '{metric}'; "
+                            "choose one of test_regret, valid_regret, incumbent_test, incumbent_valid")
     summary: dict = {"results_dir": str(results_dir), "command": command,
                      "skipped_files": [{"path": str(b.path), "reason": b.reason} for b in folder.bad]}
     figs: dict = {}

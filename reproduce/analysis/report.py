@@ -104,7 +104,8 @@ def landscape_md(land: dict) -> str:
                      fmt(ls["p_global_in_budget"]), fmt(s["best_outcome"] - ls["expected_outcome"]),
                      fmt(s["best_outcome"] - rs["expected_outcome"])])
     head = ["metric", "local optima", "global basin", "median basin", "FDC", "nbr corr", "rho(1) walk", "corr. length",
-            "P(mutation of top 1% improves)", "P(climb -> global)", "queries/climb", f"P(global in {land['metrics'][land['signal']]['ls_model']['budget']} q)",
+            "P(mutation of top 1% improves)", "P(climb -> global)", "queries/climb",
+            f"P(global in {land['metrics'][land['signal']]['ls_model']['budget']} q)",
             "ls model test regret", "rs exact test regret"]
     return (f"Neighbourhood: degree {nb['min_degree']}-{nb['max_degree']} (mean {nb['mean_degree']:.1f}), "
             f"symmetric pairs {nb['symmetry']:.1%}, built in {nb['build_seconds']:.2f} s.\n\n" + table(head, rows) + "\n")
@@ -167,10 +168,12 @@ def write_benchmarks_report(out: Path, summary: dict, figs: dict, command: str) 
         if "importance" in res:
             imp = res["importance"]
             lines += ["### Operation importance", "", importance_md(imp)]
-            lines.append(figure(figs.get(f"{name}:importance", []), CAPTIONS["importance"].format(metric=imp["metric"], k=imp["top_k"])))
+            lines.append(figure(figs.get(f"{name}:importance", []),
+                                CAPTIONS["importance"].format(metric=imp["metric"], k=imp["top_k"])))
         if "landscape" in res:
             lines += ["### Landscape", "", landscape_md(res["landscape"])]
-            lines.append(figure(figs.get(f"{name}:landscape", []), CAPTIONS["landscape"].format(signal=res["landscape"]["signal"])))
+            lines.append(figure(figs.get(f"{name}:landscape", []),
+                                CAPTIONS["landscape"].format(signal=res["landscape"]["signal"])))
         if "fidelity" in res:
             fid = res["fidelity"]
             lines += ["### Proxy-task fidelity", "", fidelity_md(fid)]
@@ -180,7 +183,8 @@ def write_benchmarks_report(out: Path, summary: dict, figs: dict, command: str) 
         if "errors" in res:
             lines += ["Not analysed: " + "; ".join(f"{k}: {v}" for k, v in res["errors"].items()), ""]
     for fam, tr in summary.get("transfer", {}).items():
-        lines += [f"## Transfer: {fam}", "", "Spearman of the final validation accuracies (over the architectures both have):", "",
+        lines += [f"## Transfer: {fam}", "",
+                  "Spearman of the final validation accuracies (over the architectures both have):", "",
                   matrix_table(tr["benchmarks"], tr["spearman_valid"]), "",
                   "Kendall tau-b:", "", matrix_table(tr["benchmarks"], tr["kendall_valid"]), "",
                   "Test regret (points) of deploying on the column the best-validation architecture of the row:", "",
@@ -198,7 +202,8 @@ def write_benchmarks_report(out: Path, summary: dict, figs: dict, command: str) 
     if check:
         lines += ["## Do the landscapes predict ls vs re?", "", check["protocol"], ""]
         def ci(d):
-            return f"{fmt(d.get('mean', d.get('mean_diff')))} [{fmt(d.get('ci95', [None, None])[0])}, {fmt(d.get('ci95', [None, None])[1])}]"
+            return (f"{fmt(d.get('mean', d.get('mean_diff')))} "
+                    f"[{fmt(d.get('ci95', [None, None])[0])}, {fmt(d.get('ci95', [None, None])[1])}]")
 
         rows = []
         for r in check["rows"]:
@@ -223,8 +228,10 @@ def write_benchmarks_report(out: Path, summary: dict, figs: dict, command: str) 
         lines.append(figure(figs.get("search_check", []), CAPTIONS["search_check"]))
     t = summary.get("timings_s", {})
     if t:
-        rows = [[n] + [fmt(v.get(k), 2) for k in ("importance", "landscape", "fidelity", "figures")] for n, v in t.get("benchmarks", {}).items()]
-        lines += ["## Timings (seconds, this machine)", "", table(["benchmark", "importance", "landscape", "fidelity", "figures"], rows), "",
+        rows = [[n] + [fmt(v.get(k), 2) for k in ("importance", "landscape", "fidelity", "figures")]
+                for n, v in t.get("benchmarks", {}).items()]
+        lines += ["## Timings (seconds, this machine)", "",
+                  table(["benchmark", "importance", "landscape", "fidelity", "figures"], rows), "",
                   f"Transfer: {fmt(t.get('transfer'), 2)} s; search check runs: {fmt(t.get('search_runs'), 1)} s; "
                   f"total: {fmt(t.get('total'), 1)} s.", ""]
     path = out / "analysis.md"
@@ -241,8 +248,11 @@ def write_results_report(out: Path, summary: dict, figs: dict, command: str) -> 
     for b in cmp["benchmarks"]:
         pb = cmp["per_benchmark"][b]
         lines += [f"## {b}", "", table(["strategy", "runs", "mean", "95% CI", "median"],
-                                        [[s, r["runs"], fmt(r["mean"]), f"[{fmt(r['ci95'][0])}, {fmt(r['ci95'][1])}]", fmt(r["median"])]
-                                         for s, r in sorted(pb["strategies"].items(), key=lambda t: t[1]["mean"] if cmp["lower_is_better"] else -t[1]["mean"])]), ""]
+                                        [[s, r["runs"], fmt(r["mean"]), f"[{fmt(r['ci95'][0])}, {fmt(r['ci95'][1])}]",
+                                          fmt(r["median"])]
+                                         for s, r in sorted(pb["strategies"].items(),
+                                                            key=lambda t: t[1]["mean"] if cmp["lower_is_better"]
+                                                            else -t[1]["mean"])]), ""]
         rows = [[f"{p['a']} - {p['b']}", p["n_pairs"], fmt(p["mean_diff"]), f"[{fmt(p['ci95'][0])}, {fmt(p['ci95'][1])}]",
                  p["better"] or "no significant difference"] for p in pb["pairs"]]
         verdict = (" (significantly better than the runner-up)" if pb["winner_significant"] else
@@ -254,7 +264,9 @@ def write_results_report(out: Path, summary: dict, figs: dict, command: str) -> 
     lines.append(figure(figs.get("strategy_ci", []), CAPTIONS["strategy_ci"].format(metric=cmp["metric"].replace("_", " "))))
     cd = cmp.get("critical_difference")
     if cd:
-        lines += ["## Over benchmarks", "", table(["strategy", "average rank"], [[s, fmt(r, 2)] for s, r in zip(cd["strategies"], cd["average_ranks"])]), "",
+        lines += ["## Over benchmarks", "",
+                  table(["strategy", "average rank"],
+                        [[s, fmt(r, 2)] for s, r in zip(cd["strategies"], cd["average_ranks"])]), "",
                   f"Friedman chi2 = {cd['chi2']:.3f} (p = {cd['p_chi2']:.3g}), Iman-Davenport F = {fmt(cd['iman_davenport_F'])} "
                   f"(p = {fmt(cd['p_F'], 4)}); Nemenyi CD = {cd['cd']:.3f} (q = {cd['q_alpha']:.3f}, k = {cd['k_strategies']}, "
                   f"N = {cd['n_benchmarks']}).", ""]
@@ -277,7 +289,8 @@ def write_results_report(out: Path, summary: dict, figs: dict, command: str) -> 
         tot = cost["total"]
         lines += [f"Total: {tot['runs']} runs, {fmt(tot['gpu_hours'], 1)} simulated GPU-hours, {fmt(tot['kwh'], 1)} kWh, "
                   f"{fmt(tot['co2_kg'], 2)} kg CO2e, against {fmt(tot['harness_seconds'], 1)} s of table lookups here"
-                  + (f"; {tot['runs_without_train_time']} runs on tables without training time are not costed." if tot["runs_without_train_time"] else ".") , ""]
+                  + (f"; {tot['runs_without_train_time']} runs on tables without training time are not costed."
+                     if tot["runs_without_train_time"] else "."), ""]
         lines.append(figure(figs.get("cost", []), CAPTIONS["cost"]))
     path = out / "analysis.md"
     write_text_atomic(path, "\n".join(lines) + "\n")

@@ -90,7 +90,7 @@ def critical_difference(k: int, n: int, alpha: float = ALPHA) -> float:
 def cliques(ranks: np.ndarray, cd: float) -> list[list[int]]:
     """Maximal groups of strategies (indices, by rank) whose average ranks lie within ``cd``."""
     order = list(np.argsort(ranks, kind="stable"))
-    groups = []
+    groups: list[list[int]] = []
     for i in range(len(order)):
         j = i
         while j + 1 < len(order) and ranks[order[j + 1]] - ranks[order[i]] < cd:
@@ -179,5 +179,5 @@ def compare(final, metric: str = "test_regret", seed: int = 0) -> dict:
             "critical_difference": cd}
 
 
-__all__ = ["MIN_FRIEDMAN_BENCHMARKS", "MIN_VERDICT_SEEDS", "average_ranks", "bootstrap_mean_ci", "cliques", "compare", "critical_difference", "friedman",
-           "nemenyi_q", "paired_difference"]
+__all__ = ["MIN_FRIEDMAN_BENCHMARKS", "MIN_VERDICT_SEEDS", "average_ranks", "bootstrap_mean_ci", "cliques", "compare",
+           "critical_difference", "friedman", "nemenyi_q", "paired_difference"]

@@ -99,7 +99,7 @@ def nb201_paper_matrix(benches: dict) -> dict:
         return {}
     vecs = [data.final(benches[name], metric).values for name, _, metric in order]
     c10_test = vecs[1]
-    out = {"sets": [label for _, label, _ in order], "method": "Pearson (np.corrcoef) of the accuracies"}
+    out: dict = {"sets": [label for _, label, _ in order], "method": "Pearson (np.corrcoef) of the accuracies"}
     for key, mask in (("all", np.ones_like(c10_test, dtype=bool)), ("c10_test_gt_92", c10_test > 92),
                       ("c10_test_gt_93", c10_test > 93)):
         m = np.array([[data.pearson(a[mask], b[mask]) for b in vecs] for a in vecs])

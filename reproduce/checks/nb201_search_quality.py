@@ -30,7 +30,8 @@ def main() -> None:
     args = parser.parse_args()
     bench = nasbench.load("nb201/cifar10")
     print(f"nb201/cifar10, signal {bench.default_signal()}, budget {args.budget}, {args.seeds} seeds, noise per-trial")
-    print(f"{'strategy':<10} {'queries':>8} {'valid@200 ours':>16} {'paper':>13} {'diff':>6} {'test@200 ours':>15} {'paper':>13} {'diff':>6}  wall")
+    print(f"{'strategy':<10} {'queries':>8} {'valid@200 ours':>16} {'paper':>13} {'diff':>6}"
+          f" {'test@200 ours':>15} {'paper':>13} {'diff':>6}  wall")
     for name, ((pv, psv), (pt, pst)) in PUBLISHED.items():
         start = time.perf_counter()
         finals = [run_one(RunSpec("nb201/cifar10", name, seed, args.budget)).final() for seed in range(args.seeds)]
@@ -39,7 +40,8 @@ def main() -> None:
         test = np.array([f["incumbent_test"] for f in finals])
         queries = np.mean([f["queries"] for f in finals])
         print(
-            f"{name:<10} {queries:8.1f} {valid.mean():8.2f} +/- {valid.std():4.2f} {pv:6.2f} +/- {psv:4.2f} {valid.mean() - pv:+6.2f}"
+            f"{name:<10} {queries:8.1f} {valid.mean():8.2f} +/- {valid.std():4.2f}"
+            f" {pv:6.2f} +/- {psv:4.2f} {valid.mean() - pv:+6.2f}"
             f" {test.mean():7.2f} +/- {test.std():4.2f} {pt:6.2f} +/- {pst:4.2f} {test.mean() - pt:+6.2f}  {wall:.1f}s"
         )
 

@@ -88,7 +88,7 @@ def main() -> None:
     means: dict[str, dict[str, float]] = {}
     header = f"{'strategy':<11}" + "".join(f"{k:>26}" for k in benches)
     print(header)
-    rows = {s: [] for s in strategies}
+    rows: dict[str, list[str]] = {s: [] for s in strategies}
     for name, bench in benches.items():
         means[name] = {}
         for s in strategies:

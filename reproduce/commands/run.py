@@ -23,7 +23,7 @@ from reproduce.seeds import SEEDS_FORM, parse_seeds, seeds_text
 from reproduce.store.sweep import ENGINES
 from strategies.base import StrategyError
 from strategies.loop import Budget
-from strategies.registry import get_spec, strategy_help
+from strategies.registry import canonical_name, get_spec, strategy_help
 from strategies.runner import RunSpec
 
 ENGINE_HELP = ("auto (default): seeds of rs, grid, re, ls, reinforce and rl-controller as a batch dimension "
@@ -100,7 +100,7 @@ def parse_hyperparameters(items: Sequence[str], strategies: Sequence[str]) -> di
 def build_specs(args: argparse.Namespace) -> list[RunSpec]:
     """Validate the command's options and expand them into run specs (benchmark x strategy x seed)."""
     benchmarks = split_names(args.benchmark)
-    strategies = split_names(args.strategy)
+    strategies = list(dict.fromkeys(canonical_name(s) for s in split_names(args.strategy)))  # REA -> re
     if not benchmarks or not strategies:
         raise NasbenchError("give at least one --benchmark and one --strategy (comma-separated for several)")
     for name in benchmarks:
@@ -170,17 +170,17 @@ def summarise(specs: Sequence[RunSpec], out_dir: Path) -> tuple[list[str], int, 
             continue
         stored += 1
         group["n"] += 1
+        group["name"] = group["name"] or (_reported_name(doc) if not spec.objectives else None)
         if not spec.objectives and not results.has_incumbent(doc):
             group["no_incumbent"].append(spec.seed)
             no_incumbent += 1
             continue
-        group["name"] = group["name"] or (_reported_name(doc) if not spec.objectives else None)
         cols = doc["columns"]
         for name, values in zip(columns, group["values"]):
             col = cols.get(name) or []
             values.append(math.nan if not col or col[-1] is None else col[-1])
     lines = []
-    for (bench, strategy, key), g in groups.items():
+    for (bench, strategy, config_key), g in groups.items():
         hps = f" {json.dumps(g['hps'], sort_keys=True)}" if g["hps"] else ""
         (first, second), (a, b) = g["columns"], g["values"]
         if g["name"]:
@@ -190,7 +190,7 @@ def summarise(specs: Sequence[RunSpec], out_dir: Path) -> tuple[list[str], int, 
             missing = (f", {len(g['no_incumbent'])} without an incumbent (failed: no feasible or finished trial; seeds "
                        f"{seeds_text(g['no_incumbent'])})")
         n_ok = g["n"] - len(g["no_incumbent"])
-        lines.append(f"  {bench}  {strategy}{hps} [{key}]: {g['n']} runs{missing}; over the {n_ok} with an incumbent: "
+        lines.append(f"  {bench}  {strategy}{hps} [{config_key}]: {g['n']} runs{missing}; over the {n_ok} with an incumbent: "
                      f"final {first} {_mean_std(a)}, {second} {_mean_std(b)}")
     return lines, stored, no_incumbent
 

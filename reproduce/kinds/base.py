@@ -115,4 +115,14 @@ class PresetKind(ABC):
         return []
 
 
-__all__ = ["Collected", "PresetKind", "ReportOptions", "RunOptions"]
+def sweep_runs(specs: list, runs_dir: Path, options: RunOptions, label: str) -> int:
+    """Sweep black-box run specs into ``runs_dir`` (resumable, :func:`reproduce.store.sweep.sweep`)
+    with the run options; returns how many failed in this call."""
+    from reproduce.store.sweep import sweep
+
+    outcome = sweep(specs, runs_dir, executor=options.executor, workers=options.jobs, progress=options.progress,
+                    label=label, engine=options.engine)
+    return outcome.failed
+
+
+__all__ = ["Collected", "PresetKind", "ReportOptions", "RunOptions", "sweep_runs"]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from nasbench.errors import one_of
-from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
+from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions, sweep_runs
 from reproduce.kinds.multiobjective_report import collect_mo, write_mo_report
 from reproduce.presets import (
     PresetError,
@@ -142,7 +142,6 @@ def mo_specs(preset: MOPreset, seeds: int | Sequence[int] | None = None) -> list
     ]
 
 
-
 class MultiObjectiveKind(PresetKind):
     """Hardware-aware multi-objective presets (hypervolume regret per device)."""
 
@@ -153,11 +152,7 @@ class MultiObjectiveKind(PresetKind):
         return _load_mo_preset(doc, path, where)
 
     def execute(self, preset: MOPreset, out_dir: Path, seeds: list[int], options: RunOptions) -> int:
-        from reproduce.store.sweep import sweep
-
-        outcome = sweep(mo_specs(preset, seeds), out_dir / "runs", executor=options.executor, workers=options.jobs,
-                        progress=options.progress, label=preset.name, engine=options.engine)
-        return outcome.failed
+        return sweep_runs(mo_specs(preset, seeds), out_dir / "runs", options, preset.name)
 
     def collect(self, preset: MOPreset, out_dir: Path, seeds: list[int], options: ReportOptions) -> Collected:
         specs = mo_specs(preset, seeds)

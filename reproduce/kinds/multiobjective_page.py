@@ -90,7 +90,8 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
             r, c = i // cols + 1, i % cols + 1
             true = fronts[d].get("true") or []
             fig.add_trace(go.Scatter(x=[p[0] for p in true], y=[p[1] for p in true], mode="lines+markers", name="true front",
-                                     legendgroup="true front", showlegend=not shown, line={"shape": "hv", "color": "black", "width": 1},
+                                     legendgroup="true front", showlegend=not shown,
+                                     line={"shape": "hv", "color": "black", "width": 1},
                                      marker={"size": 3}, hovertemplate="true front<br>%{x:.4g} ms, %{y:.2f} %<extra></extra>"),
                           row=r, col=c)
             shown = True
@@ -98,7 +99,8 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
                 pts = a.get("points") or []
                 fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name=s, legendgroup=s,
                                          showlegend=i == 0, marker={"color": colors.get(s, "#333"), "size": 6},
-                                         hovertemplate=f"{html.escape(s)} (seed {a['seed']})<br>%{{x:.4g}} ms, %{{y:.2f}} %<extra></extra>"),
+                                         hovertemplate=(f"{html.escape(s)} (seed {a['seed']})<br>"
+                                                        "%{x:.4g} ms, %{y:.2f} %<extra></extra>")),
                               row=r, col=c)
             fig.update_xaxes(title_text=f"latency on {dl[d]} (ms)", type="log", row=r, col=c)
             fig.update_yaxes(title_text="final test accuracy (%)" if c == 1 else None, row=r, col=c)
@@ -142,13 +144,15 @@ def write_mo_html(out_dir: Path, preset, specs: Sequence, meta: dict, finals: pd
         for budget in budgets:
             final[budget] = {}
             for split, _ in SPLITS:
-                vals = {} if part is None else dict(zip(part.loc[(part["budget"] == budget) & (part["split"] == split), "seed"].astype(int),
-                                                        part.loc[(part["budget"] == budget) & (part["split"] == split), "regret"]))
+                vals = {} if part is None else dict(zip(
+                    part.loc[(part["budget"] == budget) & (part["split"] == split), "seed"].astype(int),
+                    part.loc[(part["budget"] == budget) & (part["split"] == split), "regret"]))
                 final[budget][split] = {"value": [num(vals.get(sd)) for sd in e["seeds"]],
                                         "regret": [num(vals.get(sd)) for sd in e["seeds"]]}
         run_groups.append({"key": d, "strategy": s, "dir": e["dir"], "seeds": e["seeds"], "files": e["files"], "final": final})
     data = {"format": DATA_FORMAT, "kind": "multiobjective", "meta": meta, "results": results, "best": best,
-            "run_key_name": "device", "run_columns": [{"key": sp, "label": f"{nm} HV regret (%)", "regret": None} for sp, nm in SPLITS],
+            "run_key_name": "device",
+            "run_columns": [{"key": sp, "label": f"{nm} HV regret (%)", "regret": None} for sp, nm in SPLITS],
             "runs": run_groups, "failures": failures, "provenance": prov,
             "n_runs": {"expected": len(specs), "finished": len(specs) - len(failures), "failed": len(failures)}}
     subtitle = (f"preset <code>{esc(meta['name'])}</code> · {len(specs) - len(failures)} of {len(specs)} runs finished"

@@ -271,7 +271,8 @@ def latex_mo(meta: dict, results: dict, best: dict) -> str:
     for budget in meta["budgets"]:
         for split, name in SPLITS:
             lines += ["\\midrule",
-                      f"\\multicolumn{{{nd + 1}}}{{l}}{{\\emph{{{name} hypervolume regret (\\%), budget {latex_escape(budget)}}}}} \\\\"]
+                      f"\\multicolumn{{{nd + 1}}}{{l}}{{\\emph{{{name} hypervolume regret (\\%), "
+                      f"budget {latex_escape(budget)}}}}} \\\\"]
             for row in _rows(meta, results, best, budget, split, " $\\pm$ ", "\\textbf{{{}}}"):
                 lines.append(" & ".join([latex_escape(row[0]), *(latex_cell(c) for c in row[1:])]) + " \\\\")
     notes = protocol_lines(meta)

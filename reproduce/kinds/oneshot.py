@@ -29,8 +29,8 @@ Preset schema (``reproduce/presets/nbgraph-oneshot.toml``; every key is checked)
 
 ``run_oneshot_preset``: (1) measures the live training cost of an architecture on this machine
 and the preset's device (:func:`measure_live_cost`, stored in ``DIR/live_cost.json`` and reused
-by reruns); (2) sweeps the one-shot runs (``DIR/runs``, resumable; ``--jobs`` at once); (3) runs each baseline with a simulated-time budget
-equal to the slowest one-shot method's mean search wall-clock on that benchmark, every query
+by reruns); (2) sweeps the one-shot runs (``DIR/runs``, resumable; ``--jobs`` at once); (3) runs each baseline
+with a simulated-time budget equal to the slowest one-shot method's mean search wall-clock on that benchmark, every query
 charged the measured seconds (``DIR/runs`` too); (4) writes ``table.md`` and ``summary.json``.
 """
 from __future__ import annotations
@@ -376,7 +376,8 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int | list[int
                   f"Equal wall-clock budget: {T:.1f} s (the slowest one-shot method's mean search time); one RS/RE "
                   f"query is charged {c:.1f} s (measured live training time, see below), so a baseline evaluates "
                   f"{int(T // c)} architecture(s) in it.", "",
-                  "| Method | test acc (%) | valid acc (%) | search wall-clock (s) | param-free ops share | Kendall tau | runs (failed) |",
+                  "| Method | test acc (%) | valid acc (%) | search wall-clock (s) | param-free ops share"
+                  " | Kendall tau | runs (failed) |",
                   "|---|---|---|---|---|---|---|"]
         bsum = summary["benchmarks"].setdefault(b, {"budget_s": T, "query_cost_s": c, "methods": {}, "equal_time": {}})
         for m in preset.methods:
@@ -388,7 +389,9 @@ def write_oneshot_report(preset: OneShotPreset, out: Path, seeds: int | list[int
             ds = bdocs.get((b, e.name), [])
             st = {"test": [_last(d, "incumbent_test") for d in ds], "valid": [_last(d, "incumbent_valid") for d in ds],
                   "queries": [float(d["n_steps"]) for d in ds],  # trials finished within the budget
-                  "param_free": [param_free_share(_space(b), int(_last(d, "incumbent"))) if np.isfinite(_last(d, "incumbent")) and _last(d, "incumbent") >= 0 else math.nan for d in ds]}
+                  "param_free": [param_free_share(_space(b), int(_last(d, "incumbent")))
+                                 if np.isfinite(_last(d, "incumbent")) and _last(d, "incumbent") >= 0 else math.nan
+                                 for d in ds]}
             bsum["methods"][e.label] = st
             lines.append(f"| {e.label} (equal time, {_ms(st['queries'], 1)} queries) | {_ms(st['test'])} | {_ms(st['valid'])} | "
                          f"{T:.1f} (charged) | {_ms(st['param_free'])} | {DASH} | {len(ds)} (0) |")
@@ -460,7 +463,8 @@ def _footer(preset: OneShotPreset, seeds: int, specs, runs: Path) -> list[str]:
     out = [
         "**Protocol.** "
         f"{seeds} seed(s) per method; {preset.epochs} search epochs (NB-Graph: one full-batch weight step per "
-        f"epoch); device {details.get('device', preset.device)}, {jobs} search(es) at once. Search split: {split or 'see the run files'}. The search sees only "
+        f"epoch); device {details.get('device', preset.device)}, {jobs} search(es) at once. "
+        f"Search split: {split or 'see the run files'}. The search sees only "
         "supernet scores on search-valid; the derived architecture's valid/test accuracy (table, final, mean of "
         "replicates; test = the table's test accuracy) is read after the search. Test acc: mean ± sample std "
         "over seeds. Search wall-clock: real seconds on this machine (training + final derivation; per-epoch logs "
@@ -532,7 +536,8 @@ def report_folder(out: Path, on_bad: str = "error") -> dict:
     for d in folder.docs:
         groups.setdefault((d["benchmark"], d["strategy"], d["config_key"]), []).append(d)
     lines = [f"# Results in {display_path(out)}", "",
-             "| Benchmark | Method | kind | budget | runs (failed) | test acc (%) | valid acc (%) | time (s) | param-free share | Kendall tau |",
+             "| Benchmark | Method | kind | budget | runs (failed) | test acc (%) | valid acc (%) | time (s)"
+             " | param-free share | Kendall tau |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     summary = {}
     for (b, m, key), ds in sorted(groups.items()):
@@ -602,6 +607,6 @@ class OneShotKind(PresetKind):
         return list(getattr(preset, "benchmarks", ()))
 
 
-__all__ = ["ChargedRunSpec", "OneShotFolder", "OneShotKind", "OneShotPreset", "has_oneshot_runs", "load_oneshot_preset", "measure_live_cost",
-           "oneshot_specs", "report_folder", "run_charged", "run_oneshot_preset", "summarise_oneshot",
+__all__ = ["ChargedRunSpec", "OneShotFolder", "OneShotKind", "OneShotPreset", "has_oneshot_runs", "load_oneshot_preset",
+           "measure_live_cost", "oneshot_specs", "report_folder", "run_charged", "run_oneshot_preset", "summarise_oneshot",
            "write_oneshot_report"]

@@ -69,7 +69,8 @@ class OneShotRunSpec(RunSpec):
         """Short hash of everything but the seed (the method's defaults filled in)."""
         from strategies.oneshot.registry import method_class
 
-        doc = {k: v for k, v in asdict(self).items() if k != "seed" and not (k in ("allow_test_signal", "objectives", "constraint") and not v)}
+        doc = {k: v for k, v in asdict(self).items()
+               if k != "seed" and not (k in ("allow_test_signal", "objectives", "constraint") and not v)}
         doc["hyperparameters"] = _plain({**method_class(self.strategy).defaults, **self.hyperparameters})
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -112,19 +113,10 @@ def param_free_share(space, arch: int) -> float:
 
 
 def to_device(supernet, data, device):
-    """Adapter (the one-shot data keeps CPU tensors): move the supernet and every tensor of
-    ``data`` to ``device``."""
-    import torch
-
+    """The supernet moved to ``device`` and a copy of the one-shot ``data`` whose tensors live there
+    (the data keeps CPU tensors; :meth:`OneShotData.to` builds the copy through its constructor)."""
     supernet.to(device)
-    if getattr(data, "_graph", None) is not None:
-        data._graph = data._graph.to(device)
-        data._masks = {k: v.to(device) for k, v in data._masks.items()}
-    if getattr(data, "_images", None):
-        data._images = {k: (x.to(device), y.to(device)) for k, (x, y) in data._images.items()}
-        for name in ("_mean", "_std"):
-            if isinstance(getattr(data, name, None), torch.Tensor):
-                setattr(data, name, getattr(data, name).to(device))
+    return data.to(device)
 
 
 def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic: bool = False) -> Trajectory:
@@ -148,7 +140,7 @@ def run_oneshot(spec: OneShotRunSpec, *, data_root: str | None = None, synthetic
         data = load_oneshot_data(spec.benchmark, root=data_root, synthetic=synthetic)
         supernet = build_supernet(spec.benchmark, data, seed=net_seed)
         if dev.type != "cpu":
-            to_device(supernet, data, dev)
+            data = to_device(supernet, data, dev)
         probe = RankingProbe(bench, k=spec.rank_k, seed=spec.seed, every=spec.rank_every) if spec.rank_k else None
         method.probe = probe
         result = method.search(supernet, data, epochs=spec.epochs,

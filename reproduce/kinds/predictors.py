@@ -163,8 +163,9 @@ def write_predictor_report(preset: PredictorPreset, frame, out_dir: Path) -> dic
     results: dict = {}
     for (name, enc), part in summary.groupby(["predictor", "encoding"], sort=False):
         results[name] = {"encoding": enc, "sizes": {
-            str(int(r["train_size"])): {k: (int(r[k]) if k == "trials" else float(r[k])) for k in
-                                        ("spearman", "spearman_lo", "spearman_hi", "kendall", "fit_time", "predict_time", "trials")}
+            str(int(r["train_size"])): {
+                k: (int(r[k]) if k == "trials" else float(r[k]))
+                for k in ("spearman", "spearman_lo", "spearman_hi", "kendall", "fit_time", "predict_time", "trials")}
             for _, r in part.iterrows()}}
     last = str(sizes[-1])
     order = sorted(results, key=lambda p: -results[p]["sizes"][last]["spearman"])

@@ -44,10 +44,12 @@ def write_predictor_html(out_dir: Path, preset, frame: pd.DataFrame, doc: dict) 
         rows.append([(esc(p), p), (esc(results[p]["encoding"]), results[p]["encoding"])]
                     + [(f"{c['spearman']:.3f} <span class='small'>{format_ci(c['spearman_lo'], c['spearman_hi'])}</span>",
                         c["spearman"]) for c in cells]
-                    + [(f"{cells[-1]['kendall']:.3f}", cells[-1]["kendall"]), (f"{cells[-1]['fit_time']:.3f}", cells[-1]["fit_time"])])
+                    + [(f"{cells[-1]['kendall']:.3f}", cells[-1]["kendall"]),
+                       (f"{cells[-1]['fit_time']:.3f}", cells[-1]["fit_time"])])
     table = sortable_table(["predictor", "encoding", *(f"Spearman n={s}" for s in sizes), f"Kendall n={sizes[-1]}",
                             f"fit s n={sizes[-1]}"], rows, cls="comparison", table_id="table-predictors")
-    notes = [f"Protocol: {meta['protocol']}.", *([f"Reference: {meta['source']}."] if meta.get("source") else []), *meta.get("notes", [])]
+    notes = [f"Protocol: {meta['protocol']}.", *([f"Reference: {meta['source']}."] if meta.get("source") else []),
+             *meta.get("notes", [])]
     sections.append(("table", "Comparison table", "<p>Spearman: mean [95% CI] over trials.</p>" + table
                      + "<h3>Notes</h3>" + notes_html(notes)))
 
@@ -65,7 +67,8 @@ def write_predictor_html(out_dir: Path, preset, frame: pd.DataFrame, doc: dict) 
                                  line={"color": colors[p], "width": 2},
                                  customdata=[[v["spearman_lo"], v["spearman_hi"], v["trials"]] for v in c],
                                  hovertemplate=(f"<b>{html.escape(p)}</b> n=%{{x}}<br>Spearman %{{y:.3f}} "
-                                                "[%{customdata[0]:.3f}, %{customdata[1]:.3f}]<br>%{customdata[2]} trials<extra></extra>")))
+                                                "[%{customdata[0]:.3f}, %{customdata[1]:.3f}]<br>%{customdata[2]} trials"
+                                                "<extra></extra>")))
     fig.update_xaxes(type="log", title_text="training set size (architectures)")
     fig.update_yaxes(title_text="Spearman rank correlation")
     base_layout(fig, 1, f"{meta['benchmark']}: Spearman against training set size (mean, 95% CI)")

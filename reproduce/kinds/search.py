@@ -44,7 +44,7 @@ import numpy as np
 import nasbench
 from nasbench.benchmark import ReportValues
 from nasbench.errors import MissingMetricError, NasbenchError
-from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions
+from reproduce.kinds.base import Collected, PresetKind, ReportOptions, RunOptions, sweep_runs
 from reproduce.presets import (
     PresetError,
     StrategyEntry,
@@ -363,7 +363,7 @@ def _column_label(target: str, metric: str, metric_label: str, targets: Sequence
     """A column's header: the metric's label, prefixed by the benchmark when the table has several
     (its dataset, or its full name when two benchmarks share a dataset: nb201/cifar10, nb301/cifar10)."""
     label = metric_label
-    if is_surrogate(target) and metric.startswith("valid"):
+    if is_surrogate(target) and metric.startswith("valid") and "surrogate" not in metric_label:
         label = f"{metric_label} (surrogate-predicted, no test split)"
     if len(targets) < 2:
         return label
@@ -539,11 +539,7 @@ class SearchKind(PresetKind):
         return parse_search_preset(doc, path, where)
 
     def execute(self, preset: Preset, out_dir: Path, seeds: list[int], options: RunOptions) -> int:
-        from reproduce.store.sweep import sweep
-
-        outcome = sweep(preset_specs(preset, seeds), out_dir / "runs", executor=options.executor,
-                        workers=options.jobs, progress=options.progress, label=preset.name, engine=options.engine)
-        return outcome.failed
+        return sweep_runs(preset_specs(preset, seeds), out_dir / "runs", options, preset.name)
 
     def _runs_dir(self, preset: Preset, out_dir: Path) -> Path:
         return out_dir if preset.runs is not None else out_dir / "runs"
@@ -552,6 +548,12 @@ class SearchKind(PresetKind):
         runs = preset_runs(preset, seeds)
         missing: list[RunSpec] = []
         meta, finals, curves = collect(preset, runs, self._runs_dir(preset, out_dir), missing=missing)
+        if missing and options.on_bad == "skip":  # report without them, and say so everywhere
+            shown = "; ".join(f"{s.strategy} on {s.benchmark} seed {s.seed}" for s in missing[:10])
+            more = f"; and {len(missing) - 10} more" if len(missing) > 10 else ""
+            meta["notes"].insert(0, f"WARNING: skipped {len(missing)} run(s) without a readable result file "
+                                    f"(--skip-bad): {shown}{more}")
+            missing = []
         notes = [n for n in meta["notes"] if n.startswith("WARNING")]
         return Collected(SearchData(meta, finals, curves, runs), expected=len(runs), missing=missing, notes=notes)
 

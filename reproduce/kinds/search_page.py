@@ -141,7 +141,8 @@ def write_search_html(out_dir: Path, preset, runs: Sequence, meta: dict, finals:
     notes = footnotes(meta, results) if results else [f"Protocol: {meta.get('protocol', '')}.", *meta.get("notes", [])]
     table_html = (comparison_tables(meta, results, marks) if results else "<p>No finished runs.</p>")
     if failures:
-        table_html = f'<p class="warn">{len(failures)} of {len(specs)} run(s) have no result: see <a href="#failed">Failed runs</a>.</p>' + table_html
+        table_html = (f'<p class="warn">{len(failures)} of {len(specs)} run(s) have no result: '
+                      'see <a href="#failed">Failed runs</a>.</p>' + table_html)
     sections.append(("table", "Comparison table", table_html + "<h3>Notes</h3>" + notes_html(notes)))
 
     anytime = ""
@@ -228,7 +229,8 @@ def write_search_html(out_dir: Path, preset, runs: Sequence, meta: dict, finals:
     n_fin = len(specs) - len(failures)
     subtitle = (f"<code>{esc(meta['name'])}</code> · {n_fin} of {len(specs)} runs finished"
                 f"{f' · <span class=err>{len(failures)} failed</span>' if failures else ''} · "
-                f"{len(strategies)} strategies × {len(preset.search_benchmarks)} benchmark(s) · budgets {esc(' / '.join(budgets))}")
+                f"{len(strategies)} strategies × {len(preset.search_benchmarks)} benchmark(s) · "
+                f"budgets {esc(' / '.join(budgets))}")
     page = render_page(meta.get("title") or meta["name"], subtitle, sections, figures, jsonable(data))
     return write_page(out_dir, page)
 

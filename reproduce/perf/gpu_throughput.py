@@ -191,11 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         arch0 = args.archs.split(",")[0]
         for amp in (False, True):
             try:
-                r = bench_trainer(arch0, dev, args.batch, max(args.steps, 2), amp)
-            except Exception as exc:  # noqa: BLE001
-                r = {"arch": arch0, "mode": "amp" if amp else "fp32", "path": "trainer", "error": repr(exc)}
-            if r is not None:
-                rows.append(r)
+                row = bench_trainer(arch0, dev, args.batch, max(args.steps, 2), amp)
+            except Exception as exc:  # noqa: BLE001 - a failed row is reported, the script goes on
+                row = {"arch": arch0, "mode": "amp" if amp else "fp32", "path": "trainer", "error": repr(exc)}
+            if row is not None:
+                rows.append(row)
     total = time.perf_counter() - t_all
 
     print()

@@ -5,8 +5,9 @@
 
 Batched: ``SurrogateTable.query`` of 10^5 uniform architectures at epoch 98 (encoding included),
 one onnxruntime session with one intra-op thread; then the same in one process per core at once
-(how a sweep uses the machine: one compute thread per process), summed (target >= 10^5 archs/s). Single: ``Evaluator.evaluate`` one architecture
-at a time (what a search loop pays per query). ``--reference`` runs regularized evolution
+(how a sweep uses the machine: one compute thread per process), summed (target >= 10^5 archs/s).
+Single: ``Evaluator.evaluate`` one architecture at a time (what a search loop pays per query).
+``--reference`` runs regularized evolution
 (``--seeds`` x ``--queries`` on valid_acc@98) and draws ``--samples`` uniform architectures, and
 prints the best prediction found: the declared regret reference of nasbench/surrogates/nb301.py.
 """

@@ -27,7 +27,8 @@ from reproduce.perf._targets import check, finish
 
 def random_raw(rng: np.random.Generator, n: int) -> tuple[list[list[int]], list[list[str]]]:
     """``n`` random raw (links, ops): node i reads any earlier node, any op, not all skip."""
-    links, ops = [], []
+    links: list[list[int]] = []
+    ops: list[list[str]] = []
     while len(links) < n:
         link = [int(rng.integers(i + 1)) for i in range(4)]
         op = [OPS[int(k)] for k in rng.integers(len(OPS), size=4)]

@@ -49,7 +49,7 @@ def time_method(method_name: str, precision: str, dev: torch.device, *, steps: i
     data = load_oneshot_data("nb201/cifar10", synthetic=True, synthetic_size=2 * batch * (steps + warmup),
                              batch_size=batch)
     net = build_supernet("nb201/cifar10", data, seed=0, C=C, N=N)
-    to_device(net, data, dev)
+    data = to_device(net, data, dev)
     method = get_method(method_name, precision=precision)
     torch.manual_seed(0)
     net.set_bn_mode(method.settings["bn_mode"])

@@ -68,7 +68,8 @@ def sweep_wall_time(strategy: str, n: int, jobs: int) -> None:
         loads.append(time.perf_counter() - t)
     load = statistics.median(loads)
     print(f"1. {n} seeds of '{strategy}' on {BENCH}, budget {BUDGET}, sweep(executor='local') on {jobs} core(s):")
-    print(f"   wall {wall:.2f} s {check(f'{n} seeds sweep wall', wall, 5.0, ' s')}   [{steps:,} trajectory rows, {steps / n:.0f} queries per run]")
+    print(f"   wall {wall:.2f} s {check(f'{n} seeds sweep wall', wall, 5.0, ' s')}"
+          f"   [{steps:,} trajectory rows, {steps / n:.0f} queries per run]")
     print(f"   for comparison, one process: {per_run * 1e3:.1f} ms per run -> {per_run * n:.2f} s for {n}"
           f" (of which nasbench.load: {load * 1e3:.2f} ms per call)")
 

@@ -72,7 +72,8 @@ def open_times(repeats: int) -> None:
     for name in shipped_table_names():  # the tables a clone builds (not the nb301 model, not import-only ones)
         nasbench.load(name)  # make sure it is built
         runs = [
-            json.loads(subprocess.run([sys.executable, "-c", OPEN_SNIPPET, name], capture_output=True, text=True, check=True).stdout)
+            json.loads(subprocess.run([sys.executable, "-c", OPEN_SNIPPET, name],
+                                      capture_output=True, text=True, check=True).stdout)
             for _ in range(repeats)
         ]
         open_ms = statistics.median(r["open_ms"] for r in runs)

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nasbench.errors import NasbenchError, one_of
+from nasbench.errors import NasbenchError, one_of, unknown_name_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,10 +54,7 @@ def preset_path(name_or_path: str | Path) -> Path:
     if not path.suffix:
         path = PRESET_DIR / f"{name_or_path}.toml"
     if not path.is_file():
-        close = difflib.get_close_matches(str(name_or_path), preset_names(), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise PresetError(f"unknown preset '{name_or_path}'; {hint}shipped presets: {one_of(preset_names())}, "
-                          "or give a .toml path")
+        raise PresetError(unknown_name_message("preset", str(name_or_path), preset_names(), "; or give a .toml path"))
     return path
 
 

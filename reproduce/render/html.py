@@ -438,7 +438,8 @@ def provenance_html(prov: dict) -> str:
                          (f"<code>{esc((g.get('commit') or '')[:12])}</code>{' (dirty)' if g.get('dirty') else ''}"
                           if g.get("commit") else esc("no git checkout"), g.get("commit") or "")])
         out.append(sortable_table(["time (UTC)", "command", "working folder", "version", "commit"], rows, table_id="commands"))
-        out.append(f'<p class="small">Recorded in <a href="{COMMAND_FILE}">{COMMAND_FILE}</a> each time a command writes this folder.</p>')
+        out.append(f'<p class="small">Recorded in <a href="{COMMAND_FILE}">{COMMAND_FILE}</a> '
+                   'each time a command writes this folder.</p>')
     else:
         out.append(f"<p>No {COMMAND_FILE} in this folder (made before commands were recorded).</p>")
 
@@ -446,7 +447,8 @@ def provenance_html(prov: dict) -> str:
     rows = []
     for t in prov.get("tables", []):
         if "error" in t:
-            rows.append([(esc(t["benchmark"]), t["benchmark"]), (f'<span class="err">{esc(t["error"])}</span>', "")] + [("", "")] * 3)
+            rows.append([(esc(t["benchmark"]), t["benchmark"]), (f'<span class="err">{esc(t["error"])}</span>', "")]
+                        + [("", "")] * 3)
             continue
         srcs = []
         for s in t["sources"]:
@@ -585,7 +587,8 @@ JS = r"""
         if (c.regret) head.push("<th>" + esc(c.regret) + "</th>");
       });
       head.push("<th>run file</th>");
-      out.innerHTML = "<p class='small'>" + rows.length + " run(s)</p><div class='scroll'><table class='sortable' id='runs-table'><thead><tr>" +
+      out.innerHTML = "<p class='small'>" + rows.length + " run(s)</p><div class='scroll'>" +
+        "<table class='sortable' id='runs-table'><thead><tr>" +
         head.join("") + "</tr></thead><tbody>" + rows.join("") + "</tbody></table></div>";
       makeSortable(document.getElementById("runs-table"));
     }

@@ -215,7 +215,8 @@ def table_rows(meta: dict, results: dict, marks: dict, budget: str, pm: str, bol
             ours.append(text)
         rows.append([strategy, *ours])
         if any(cells[k]["published_mean"] is not None for k in keys):
-            rows.append([f"{strategy} (paper)", *(fmt_pm(cells[k]["published_mean"], cells[k]["published_std"], pm) for k in keys)])
+            rows.append([f"{strategy} (paper)",
+                         *(fmt_pm(cells[k]["published_mean"], cells[k]["published_std"], pm) for k in keys)])
             rows.append([f"{strategy} (ours − paper)", *(diff_text(cells[k], pm) for k in keys)])
     return rows
 

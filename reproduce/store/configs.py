@@ -175,7 +175,8 @@ def select_docs(docs: Sequence[dict], select: Mapping[str, str], where: str) -> 
         for d in docs:
             for k in select:
                 f = config_fields(d)
-                v = d.get("benchmark") if k == "benchmark" else f.get(k, ((d.get("protocol") or {}).get("hyperparameters") or {}).get(k))
+                v = (d.get("benchmark") if k == "benchmark"
+                     else f.get(k, ((d.get("protocol") or {}).get("hyperparameters") or {}).get(k)))
                 seen.setdefault(k, set()).add(str(v))
         allowed = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in seen.items())
         raise NasbenchError(f"--select {' '.join(f'{k}={v}' for k, v in select.items())} matches no run in {where}; "

@@ -122,7 +122,7 @@ def table_provenance(names: Iterable[str]) -> list[dict]:
         sums = read_checksums(data_dir())
     except Exception:  # no shipped data at hand: still describe the tables
         sums = {}
-    out = []
+    out: list[dict] = []
     for name in dict.fromkeys(names):
         try:
             table = nasbench.load(name).table

@@ -43,7 +43,7 @@ import nasbench
 from nasbench.atomic import write_text_atomic
 from nasbench.errors import NasbenchError, TableSourceChangedError
 from nasbench.evaluator import table_source
-from reproduce.store.jsonio import plain, untag_float
+from reproduce.store.jsonio import plain
 from strategies.loop import TRAJECTORY_COLUMNS, Trajectory
 from strategies.moloop import MO_EXTRA_COLUMNS
 from strategies.runner import RunSpec
@@ -98,8 +98,8 @@ def _encode_column(values: np.ndarray) -> list:
 
 def _decode_column(values: list, dtype: str) -> np.ndarray:
     dt = np.dtype(dtype)
-    if dt.kind == "f":
-        return np.array([untag_float(v) for v in values], dtype=dt)
+    if dt.kind == "f":  # float() reads the "inf"/"-inf" tags of jsonio.plain(..., "tagged"); null is NaN
+        return np.array([math.nan if v is None else float(v) for v in values], dtype=dt)
     return np.array(values, dtype=dt)
 
 
@@ -361,7 +361,8 @@ def _check_placement(path: Path, doc: dict) -> str | None:
     carry its own seed, its folders its benchmark and configuration."""
     m = _RESULT_RE.match(path.name)
     if m is None or int(m.group(1)) != doc["seed"]:
-        return f"its name says seed {int(m.group(1)) if m else '?'} but its content says seed {doc['seed']} (a renamed or copied file)"
+        return (f"its name says seed {int(m.group(1)) if m else '?'} but its content says seed {doc['seed']}"
+                " (a renamed or copied file)")
     expected_dir = f"{doc['strategy']}-{doc['config_key']}"
     if path.parent.name != expected_dir:
         return (f"it lies in {path.parent.name}/ but its content is configuration {doc['config_key']} of "

@@ -29,7 +29,7 @@ import concurrent.futures as cf
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +39,7 @@ from nasbench.errors import NasbenchError, SweepFailedError
 from nasbench.executors import available_cores, check_executor, execute
 from reproduce.progress import resolve_mode, say, stage_progress
 from reproduce.store import results
+from strategies.loop import Trajectory
 from strategies.runner import RunSpec, run_one
 
 try:  # POSIX advisory locks; elsewhere sweeps are simply not guarded against each other
@@ -157,16 +158,23 @@ ENGINES = ("auto", "batched", "loop")
 BATCH_CHUNK = 512
 
 
-def run_and_encode(spec: RunSpec) -> str:
-    """What a worker runs on the loop engine: one run, encoded as the text of its result file.
+def run_and_encode(spec: RunSpec, run_fn: Callable[[RunSpec], Trajectory] | None = None) -> str:
+    """What a worker runs on the loop engine: one run (``run_fn``, default
+    :func:`strategies.runner.run_one`), encoded as the text of its result file.
 
     Encoding in the worker leaves the parent only the atomic writes (on writer threads, so
     the fsyncs overlap), and the parent remains the only writer: a Ray cluster needs no
     shared filesystem.
     """
-    trajectory = run_one(spec)
+    trajectory = (run_fn or run_one)(spec)
     trajectory.protocol["engine"] = "loop"
     return results.encode_result(spec, trajectory)
+
+
+def _run_with(arg: tuple) -> str:
+    """A job of a sweep given its own run function: ``(run_fn, spec)``."""
+    run_fn, spec = arg
+    return run_and_encode(spec, run_fn)
 
 
 def run_and_encode_batch(specs: list[RunSpec]) -> list[str]:
@@ -203,10 +211,12 @@ def plan_engine(todo: Sequence[RunSpec], engine: str, workers: int) -> list[tupl
     return jobs
 
 
-def _job(kind: str, specs: list[RunSpec]):
+def _job(kind: str, specs: list[RunSpec], run_fn: Callable[[RunSpec], Trajectory] | None = None):
     from nasbench.executors import Job
 
-    return Job(run_and_encode_batch, specs) if kind == "batched" else Job(run_and_encode, specs[0])
+    if kind == "batched":
+        return Job(run_and_encode_batch, specs)
+    return Job(_run_with, (run_fn, specs[0])) if run_fn is not None else Job(run_and_encode, specs[0])
 
 
 def _record_failure(summary: SweepSummary, out: Path, spec: RunSpec, message: str, trace: str) -> None:
@@ -260,6 +270,7 @@ def sweep(
     stream: IO[str] | None = None,
     label: str = "sweep",
     engine: str = "auto",
+    run_fn: Callable[[RunSpec], Trajectory] | None = None,
 ) -> SweepSummary:
     """Run the specs that have no result under ``out_dir`` yet; returns what happened.
 
@@ -274,6 +285,9 @@ def sweep(
     batch dimension with trajectories identical to the loop's; the loop for the rest),
     ``batched`` (refuse what it does not take) or ``loop``; each result records it
     (``protocol["engine"]``).
+    ``run_fn``: what runs one spec instead of :func:`strategies.runner.run_one` (a test's failing
+    run, an instrumented run; a module-level function for process executors); it implies the
+    loop engine, since the batched engine does not call it.
 
     Raises :class:`~nasbench.errors.SweepFailedError` when there were runs to do and every one
     failed (none finished in this call or before); partial failures are only counted
@@ -295,6 +309,8 @@ def sweep(
     n_distinct = len({(s.benchmark, s.strategy, s.config_key(), s.seed) for s in specs})
     summary = SweepSummary(out_dir=out, total=n_distinct, skipped=n_distinct - len(todo))
     if todo:
+        if run_fn is not None:
+            engine = "loop"  # the batched engine never calls run_fn
         plan = plan_engine(todo, engine, workers or available_cores())  # a refusal comes before any work
         if check:
             check_configs(todo)
@@ -304,7 +320,7 @@ def sweep(
             with stage_progress(n_distinct, label, done=summary.skipped, stream=stream, mode=mode) as bar:
                 writes: dict[cf.Future, RunSpec] = {}
                 with cf.ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="nasbench-write") as writer:
-                    jobs = [_job(kind, [todo[i] for i in members]) for kind, members in plan]
+                    jobs = [_job(kind, [todo[i] for i in members], run_fn) for kind, members in plan]
                     for res in execute(jobs, executor, workers, chunksize):
                         members = plan[res.index][1]
                         texts = (res.value if plan[res.index][0] == "batched" else [res.value]) if res.ok else None

@@ -4,9 +4,12 @@ Each entry is one line; the class's docstring cites where its defaults come from
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench.name_table import NameTable, import_target
+
+if TYPE_CHECKING:
+    from strategies.oneshot.base import OneShotMethod
 
 #: method name -> "module:Class" (module under strategies.oneshot)
 ONESHOT_METHODS: NameTable[str] = NameTable("unknown one-shot method", {
@@ -27,7 +30,7 @@ def method_names() -> list[str]:
     return ONESHOT_METHODS.names()
 
 
-def method_class(name: str) -> type:
+def method_class(name: str) -> type[OneShotMethod]:
     """The class registered as ``name``; UnknownNameError lists the registered names."""
     return import_target(ONESHOT_METHODS.lookup(name))
 

@@ -70,7 +70,8 @@ def to_toml(doc: dict, prefix: str = "") -> str:
         out += f"\n[{name}]\n" + to_toml(v, name + ".")
     for k, v in arrays:
         for item in v:
-            out += f"\n[[{prefix}{json.dumps(k)}]]\n" + "\n".join(f"{json.dumps(a)} = {_scalar(b)}" for a, b in item.items()) + "\n"
+            out += (f"\n[[{prefix}{json.dumps(k)}]]\n"
+                    + "\n".join(f"{json.dumps(a)} = {_scalar(b)}" for a, b in item.items()) + "\n")
     return out
 
 
