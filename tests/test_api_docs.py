@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("nasbench", "strategies", "predictors")
+PACKAGES = ("nasbench", "strategies", "predictors", "reproduce")
 
 pytest.importorskip("pdoc")
 

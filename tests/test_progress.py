@@ -162,8 +162,7 @@ def test_a_sweep_reports_one_line_per_stage_with_its_counts(tmp_path):
     assert out.getvalue() == ""
 
 
-def test_a_sweep_counts_its_failures_in_the_final_line(tmp_path, monkeypatch):
-    import reproduce.store.sweep as sw
+def test_a_sweep_counts_its_failures_in_the_final_line(tmp_path):
     from strategies.runner import run_one
 
     def odd_seeds_fail(spec):
@@ -171,9 +170,9 @@ def test_a_sweep_counts_its_failures_in_the_final_line(tmp_path, monkeypatch):
             raise RuntimeError("odd seed")
         return run_one(spec)
 
-    monkeypatch.setattr(sw, "run_one", odd_seeds_fail)
     out = io.StringIO()
-    summary = sweep(specs(6), tmp_path, executor="serial", progress="lines", stream=out, label="run")
+    summary = sweep(specs(6), tmp_path, executor="serial", progress="lines", stream=out, label="run",
+                    run_fn=odd_seeds_fail)
     assert (summary.done, summary.failed) == (3, 3)
     _, _, final = parse_stage(out.getvalue(), "run")
     assert (final["count"], final["failed"]) == ("6", "3")

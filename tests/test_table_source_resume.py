@@ -49,12 +49,12 @@ def counted(monkeypatch):
 
 
 def test_unchanged_source_resumes_without_rerunning(tmp_path, counted):
-    first = sweep(specs(3), tmp_path, executor="serial", progress=False, check=False)
+    first = sweep(specs(3), tmp_path, executor="serial", progress=False, check=False, engine="loop")
     assert (first.done, counted["runs"]) == (3, 3)
     assert counted["sources"] == 0  # nothing stored yet: nothing to compare, no table loaded
     stored = results.read_result(results.result_path(tmp_path, specs(1)[0]))["protocol"]["table_source"]
     assert stored == table_source(nasbench.load(BENCH))
-    again = sweep(specs(4), tmp_path, executor="serial", progress=False, check=False)
+    again = sweep(specs(4), tmp_path, executor="serial", progress=False, check=False, engine="loop")
     assert (again.done, again.skipped, counted["runs"]) == (1, 3, 4)  # only the new seed ran
     assert counted["sources"] == 1  # once per benchmark, not once per stored result
 
