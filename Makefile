@@ -41,7 +41,7 @@ docs: $(STAMP)
 # each script checks its figures against their targets (reproduce/perf/_targets.py) and exits 1 on a
 # miss; every script runs, then the misses fail the target
 perf: $(STAMP)
-	@failed=""; for s in table_query nbgraph_string_lookup search_sweep nb301_surrogate; do echo "== reproduce/perf/$$s.py"; \
+	@failed=""; for s in table_query nbgraph_string_lookup search_sweep nb301_surrogate batched_engine; do echo "== reproduce/perf/$$s.py"; \
 		$(BIN)/python reproduce/perf/$$s.py || failed="$$failed $$s"; done; \
 	if [ -n "$$failed" ]; then echo "make perf: figures over target (or an error) in:$$failed" >&2; exit 1; fi
 

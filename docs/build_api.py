@@ -17,6 +17,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: the report layer's public modules (documented in full, numpy sections included)
+REPRODUCE_API: tuple[str, ...] = (
+    "reproduce", "reproduce.pipeline", "reproduce.kinds", "reproduce.kinds.base", "reproduce.presets", "reproduce.seeds",
+    "reproduce.stats", "reproduce.store.results", "reproduce.store.configs", "reproduce.store.sweep",
+    "reproduce.store.jsonio", "reproduce.store.outputs",
+)
+
 #: documented modules; each one's ``__all__`` is its exported names (the top-level packages
 #: re-export the main classes: Benchmark, Table, Evaluator, Strategy, Predictor...)
 API_MODULES: tuple[str, ...] = (
@@ -50,18 +57,7 @@ API_MODULES: tuple[str, ...] = (
     "strategies.oneshot.spos",
     "strategies.oneshot.supernet",
     "predictors",
-    "reproduce",
-    "reproduce.pipeline",
-    "reproduce.kinds",
-    "reproduce.kinds.base",
-    "reproduce.presets",
-    "reproduce.seeds",
-    "reproduce.stats",
-    "reproduce.store.results",
-    "reproduce.store.configs",
-    "reproduce.store.sweep",
-    "reproduce.store.jsonio",
-    "reproduce.store.outputs",
+    *REPRODUCE_API,
 )
 
 _KIND = "a preset kind: its preset schema is in its module docstring, its interface is reproduce.kinds.base"
@@ -118,18 +114,7 @@ NUMPY_COMPLETE: tuple[str, ...] = (
     "strategies.pareto",
     "strategies.registry",
     "predictors",
-    "reproduce",
-    "reproduce.pipeline",
-    "reproduce.kinds",
-    "reproduce.kinds.base",
-    "reproduce.presets",
-    "reproduce.seeds",
-    "reproduce.stats",
-    "reproduce.store.results",
-    "reproduce.store.configs",
-    "reproduce.store.sweep",
-    "reproduce.store.jsonio",
-    "reproduce.store.outputs",
+    *REPRODUCE_API,
 )
 
 

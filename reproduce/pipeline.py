@@ -60,8 +60,7 @@ def read_record(out_dir: Path) -> tuple[Any, list[int]] | None:
     return load_preset(preset_file), seed_list
 
 
-def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions | None = None, *,
-           failed: int = 0) -> dict:
+def report(preset: Any, out_dir: Path, seeds: list[int], options: ReportOptions | None = None) -> dict:
     """Collect the stored runs of ``preset`` and write its report (and page); returns the summary.
 
     Runs without a usable result: with ``--html`` the page is written first from the others,
@@ -112,8 +111,8 @@ def reproduce_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | lis
     seed_list = _seed_list(kind, preset, seeds)
     out.mkdir(parents=True, exist_ok=True)
     write_record(out, preset, seed_list)
-    failed = kind.execute(preset, out, seed_list, run)
-    return report(preset, out, seed_list, report_options, failed=failed)
+    kind.execute(preset, out, seed_list, run)  # failed runs have no result file: report() names them
+    return report(preset, out, seed_list, report_options)
 
 
 def run_preset(preset: Any, out_dir: str | Path, *, seeds: int | str | list[int] | None = None, executor: str = "local",

@@ -403,8 +403,9 @@ def _meta(preset: Preset, labels: list[str], vectors: dict, protocols: dict, see
     transfer = any(b != "same" for b in preset.report_benchmarks)
     per_bench = protocol_lines(preset, protocols)
     protocol_text = (
-        f"search on {', '.join(preset.search_benchmarks)}; budget {' / '.join(preset.budgets)}, {preset.workers} "
-        f"worker(s), {len(seeds)} seeds ({seeds_text(seeds)}); reported: the incumbent's "
+        f"search on {', '.join(preset.search_benchmarks)}; budget {' / '.join(preset.budgets)}, "
+        f"{f'{preset.workers} worker(s)' if preset.workers else 'workers as each row says'}, "
+        f"{len(seeds)} seeds ({seeds_text(seeds)}); reported: the incumbent's "
         f"{', '.join(dict.fromkeys(m for t in targets for m, _ in preset.metrics_for(t)))} at the table's final "
         f"fidelity, mean over replicates{' (incumbent transferred to the other datasets)' if transfer else ''}; "
         f"mean +/- std over seeds"
