@@ -37,7 +37,24 @@ def _int(text: str, original: str) -> int:
 
 
 def parse_seeds(text: str | int) -> list[int]:
-    """The sorted distinct seeds that ``text`` names (see the module docstring)."""
+    """The sorted distinct seeds that ``text`` names (see the module docstring).
+
+    Parameters
+    ----------
+    text : str or int
+        A ``--seeds`` value: ``N``, ``A:B`` or a comma-separated list of seeds and ranges.
+
+    Returns
+    -------
+    list of int
+        The seeds it names, sorted ascending, without duplicates.
+
+    Raises
+    ------
+    SeedsError
+        ``text`` is empty or outside the grammar, a range is empty (``A >= B``), a seed is larger
+        than :data:`MAX_SEED`, ``N`` is 0, or it names more than :data:`MAX_SEEDS` seeds.
+    """
     original = str(text)
     body = original.strip()
     if not body:
@@ -84,7 +101,20 @@ def _runs(seeds: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def seeds_text(seeds: Iterable[int]) -> str:
-    """Seeds as compact ranges, as they really are: ``0-2, 4-19`` (``none`` when empty)."""
+    """Seeds as compact ranges, as they really are: ``0-2, 4-19`` (``none`` when empty).
+
+    Parameters
+    ----------
+    seeds : iterable of int
+        Seeds in any order (duplicates are ignored).
+
+    Returns
+    -------
+    str
+        Runs of consecutive seeds as ``a-b``, two consecutive seeds as ``a, b`` and a single seed as
+        ``a``, joined by ``", "``; ``"none"`` when there are no seeds. For display, not for ``--seeds``
+        (see :func:`seeds_arg`).
+    """
     runs = _runs(seeds)
     if not runs:
         return "none"
@@ -92,7 +122,20 @@ def seeds_text(seeds: Iterable[int]) -> str:
 
 
 def seeds_arg(seeds: Iterable[int]) -> str:
-    """The shortest ``--seeds`` text that names exactly ``seeds``."""
+    """The shortest ``--seeds`` text that names exactly ``seeds``.
+
+    Parameters
+    ----------
+    seeds : iterable of int
+        Seeds in any order (duplicates are ignored).
+
+    Returns
+    -------
+    str
+        ``N`` when the seeds are 0..N-1, else ranges ``A:B`` and single seeds joined by commas
+        (a lone single seed ends with a comma, ``7,``); :func:`parse_seeds` reads it back to the
+        same seeds.
+    """
     values = sorted(set(int(v) for v in seeds))
     if values and values == list(range(len(values))):
         return str(len(values))

@@ -22,7 +22,21 @@ MIN_PAIRS = 6
 
 
 def standard_error(std: float | None, n: int) -> float | None:
-    """``std / sqrt(n)`` (None without a std or with fewer than 2 values)."""
+    """``std / sqrt(n)`` (None without a std or with fewer than 2 values).
+
+    Parameters
+    ----------
+    std : float or None
+        Standard deviation of the values (in their own units); None when unknown.
+    n : int
+        Number of values the std was computed from.
+
+    Returns
+    -------
+    float or None
+        The standard error of the mean, in the units of ``std``; None when ``std`` is None or not
+        finite, or ``n < 2``.
+    """
     if std is None or n < 2 or not math.isfinite(std):
         return None
     return float(std) / math.sqrt(n)
@@ -31,7 +45,21 @@ def standard_error(std: float | None, n: int) -> float | None:
 def paired_p(a: Mapping[int, float], b: Mapping[int, float]) -> tuple[float, int]:
     """Two-sided p-value of the Wilcoxon signed-rank test of ``a - b`` over the seeds both have
     (finite values only), and the number of pairs; p = 1 when every difference is 0, NaN with
-    fewer than :data:`MIN_PAIRS` pairs."""
+    fewer than :data:`MIN_PAIRS` pairs.
+
+    Parameters
+    ----------
+    a, b : mapping of int to float
+        Seed -> value of two strategies in one column; only seeds present in both are paired.
+
+    Returns
+    -------
+    p : float
+        Two-sided Wilcoxon signed-rank p-value in [0, 1]; 1.0 when every difference is 0; NaN with
+        fewer than :data:`MIN_PAIRS` finite pairs.
+    pairs : int
+        Number of finite pairs the test used.
+    """
     seeds = sorted(set(a) & set(b))
     d = np.array([a[s] - b[s] for s in seeds], dtype=np.float64)
     d = d[np.isfinite(d)]
@@ -50,6 +78,24 @@ def decide_best(values: Mapping[str, Mapping[int, float]], higher_is_better: boo
     ``values``: strategy -> {seed: value}. Returns ``{"best": name or None, "bold": [..] (the
     best, when separated from the runner-up), "ties": [..] (the best and those not separated
     from it, when the runner-up is not), "p_runner_up": p, "pairs": n, "test": ...}``.
+
+    Parameters
+    ----------
+    values : mapping of str to mapping of int to float
+        Strategy -> {seed: value} of one column; a strategy with no finite value has no mean and
+        is left out.
+    higher_is_better : bool
+        True when a larger mean is better (accuracy), False when a smaller one is (error, regret).
+
+    Returns
+    -------
+    dict
+        ``best`` (str or None: the strategy with the best mean), ``bold`` (list of str: ``[best]``
+        when the paired test separates it from the runner-up at :data:`ALPHA`, else empty),
+        ``ties`` (list of str: when not separated, the best and every strategy the test does not
+        separate from it), ``p_runner_up`` (float or None: p-value against the runner-up, None when
+        untestable), ``pairs`` (int: seeds paired with the runner-up) and ``test`` (str: the test
+        used, for the table notes).
     """
     means = {s: float(np.nanmean(list(v.values()))) for s, v in values.items()
              if v and np.isfinite(list(v.values())).any()}
@@ -77,7 +123,25 @@ def decide_best(values: Mapping[str, Mapping[int, float]], higher_is_better: boo
 
 
 def difference_se(se_ours: float | None, paper_std: float | None, paper_runs: int | None) -> tuple[float | None, str]:
-    """Standard error of ours − paper and what it includes (``"ours and paper"`` / ``"ours only"``)."""
+    """Standard error of ours − paper and what it includes (``"ours and paper"`` / ``"ours only"``).
+
+    Parameters
+    ----------
+    se_ours : float or None
+        Standard error of our mean (see :func:`standard_error`); None when unknown.
+    paper_std : float or None
+        The paper's standard deviation, in the same units; None when the paper gives none.
+    paper_runs : int or None
+        The paper's number of runs (the preset's ``[published] runs``); None or 0 when unknown.
+
+    Returns
+    -------
+    se : float or None
+        ``sqrt(se_ours**2 + (paper_std / sqrt(paper_runs))**2)`` when the paper's std and runs are
+        known, else ``se_ours``; None when ``se_ours`` is None.
+    includes : str
+        ``"ours and paper"``, ``"ours only"`` or ``"none"`` (no standard error).
+    """
     if se_ours is None:
         return None, "none"
     if paper_std is not None and paper_runs:

@@ -27,7 +27,24 @@ KINDS_ORDER: list[str] = list(KINDS)
 
 
 def register_kind(target: str | PresetKind) -> PresetKind:
-    """Add a kind (an instance, or ``"module:Class"``); it takes precedence in folder recognition."""
+    """Add a kind (an instance, or ``"module:Class"``); it takes precedence in folder recognition.
+
+    Parameters
+    ----------
+    target : str or PresetKind
+        A kind instance, or ``"module:Class"`` naming a :class:`PresetKind` subclass (instantiated
+        without arguments).
+
+    Returns
+    -------
+    PresetKind
+        The registered kind (it replaces one registered under the same ``name``).
+
+    Raises
+    ------
+    TypeError
+        ``target`` is not (and does not name) a PresetKind.
+    """
     kind = _instantiate(target) if isinstance(target, str) else target
     if not isinstance(kind, PresetKind):
         raise TypeError(f"a preset kind is a PresetKind, got {type(kind).__name__}")
@@ -45,12 +62,34 @@ def _instantiate(target: str) -> PresetKind:
 
 
 def kind_names() -> list[str]:
-    """The registered kinds."""
+    """The registered kinds.
+
+    Returns
+    -------
+    list of str
+        The kind names, in registration order.
+    """
     return list(KINDS)
 
 
 def get_kind(name: str) -> PresetKind:
-    """The kind registered under ``name`` (PresetError listing the kinds otherwise)."""
+    """The kind registered under ``name`` (PresetError listing the kinds otherwise).
+
+    Parameters
+    ----------
+    name : str
+        A kind name (the ``kind`` key of a preset).
+
+    Returns
+    -------
+    PresetKind
+        The kind's instance (created once, on first use).
+
+    Raises
+    ------
+    PresetError
+        No kind is registered under ``name``.
+    """
     if name not in KINDS:
         raise PresetError(f"unknown preset kind {name!r}; kinds: {one_of(kind_names())}")
     if name not in _LOADED:
@@ -59,13 +98,46 @@ def get_kind(name: str) -> PresetKind:
 
 
 def kind_of(preset: Any) -> PresetKind:
-    """The kind of a parsed preset (its ``kind`` attribute)."""
+    """The kind of a parsed preset (its ``kind`` attribute).
+
+    Parameters
+    ----------
+    preset : preset object
+        A parsed preset; one without a ``kind`` attribute is a ``search`` preset.
+
+    Returns
+    -------
+    PresetKind
+        The kind that parsed it.
+
+    Raises
+    ------
+    PresetError
+        Its kind is not registered.
+    """
     return get_kind(getattr(preset, "kind", "search"))
 
 
 def load_preset(name_or_path: str | Path) -> Any:
     """A shipped preset by name (:func:`reproduce.presets.preset_names`) or a TOML file by path,
-    parsed by its kind (``kind = "search"`` when the file names none)."""
+    parsed by its kind (``kind = "search"`` when the file names none).
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        A shipped preset's name, or the path of a ``.toml`` file.
+
+    Returns
+    -------
+    preset object
+        The kind's frozen preset (see the kind's ``parse``).
+
+    Raises
+    ------
+    PresetError
+        No such preset or file, a file that is too large, not text or not TOML, an unknown
+        ``kind``, or a key that does not follow the kind's schema.
+    """
     doc, path = read_preset_doc(name_or_path)
     where = path.name
     kind = check_type(doc.get("kind", "search"), str, f"{where}: 'kind'")
@@ -75,7 +147,21 @@ def load_preset(name_or_path: str | Path) -> Any:
 
 
 def infer_folder(out_dir: Path, options) -> tuple[PresetKind, Any] | None:
-    """The kind and preset that describe a results folder no preset wrote (None: no kind knows it)."""
+    """The kind and preset that describe a results folder no preset wrote (None: no kind knows it).
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        A results folder.
+    options : ReportOptions
+        The report options (a kind may use ``select``, ``title`` and ``labels``).
+
+    Returns
+    -------
+    tuple of (PresetKind, preset object) or None
+        The first kind (in :data:`KINDS_ORDER`) that recognises the folder and its inferred preset;
+        None when no kind does.
+    """
     for name in KINDS_ORDER:
         kind = get_kind(name)
         preset = kind.infer(out_dir, options)

@@ -28,7 +28,19 @@ from typing import Any, ClassVar
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to make a preset's runs."""
+    """How to make a preset's runs.
+
+    Parameters
+    ----------
+    executor : {"local", "serial", "ray"}
+        Where the runs execute; default ``"local"`` (a process pool).
+    jobs : int, optional
+        Processes (or Ray CPUs); None (default) uses the available cores.
+    progress : bool
+        Show progress on stderr (default True).
+    engine : {"auto", "batched", "loop"}
+        How search runs execute (see :func:`reproduce.store.sweep.plan_engine`); default ``"auto"``.
+    """
 
     executor: str = "local"
     jobs: int | None = None
@@ -46,6 +58,19 @@ class ReportOptions:
     and on the page). ``select``: ``{field: value}`` keeps the configurations that match
     (``--select budget=100q``). ``title`` and ``labels`` (``{strategy: text}``) override what a
     folder report shows. ``html``: also write ``report.html``.
+
+    Parameters
+    ----------
+    on_bad : {"error", "skip"}
+        What a result file that cannot be read or validated does; default ``"error"``.
+    select : dict of str to str
+        ``{field: value}`` conditions on the configurations; default empty (all).
+    title : str, optional
+        The title of a folder report; None (default) keeps the kind's own.
+    labels : dict of str to str
+        ``{strategy: text}`` row and legend names; default empty (display names).
+    html : bool
+        Also write ``report.html`` (default False).
     """
 
     on_bad: str = "error"
@@ -63,6 +88,17 @@ class Collected:
     ``expected``: runs the preset (or folder) names; ``missing``: those without a usable result
     (failed or never run), as the kind's run specs; ``notes``: lines every output must carry
     (skipped files, runs without an incumbent).
+
+    Parameters
+    ----------
+    data : object
+        The kind's own inputs to :meth:`PresetKind.write` and :meth:`PresetKind.page`.
+    expected : int
+        Number of runs the preset (or folder) names.
+    missing : list
+        The kind's run specs of the runs without a usable result; default empty.
+    notes : list of str
+        Lines every output must carry; default empty.
     """
 
     data: Any
@@ -117,7 +153,29 @@ class PresetKind(ABC):
 
 def sweep_runs(specs: list, runs_dir: Path, options: RunOptions, label: str) -> int:
     """Sweep black-box run specs into ``runs_dir`` (resumable, :func:`reproduce.store.sweep.sweep`)
-    with the run options; returns how many failed in this call."""
+    with the run options; returns how many failed in this call.
+
+    Parameters
+    ----------
+    specs : list of strategies.RunSpec
+        The runs; those already finished under ``runs_dir`` are skipped.
+    runs_dir : pathlib.Path
+        The results folder of the runs.
+    options : RunOptions
+        Executor, jobs, progress and engine of the sweep.
+    label : str
+        The start of each progress line.
+
+    Returns
+    -------
+    int
+        Number of runs that failed in this call.
+
+    Raises
+    ------
+    nasbench.errors.SweepFailedError
+        There were runs to do and every one failed.
+    """
     from reproduce.store.sweep import sweep
 
     outcome = sweep(specs, runs_dir, executor=options.executor, workers=options.jobs, progress=options.progress,

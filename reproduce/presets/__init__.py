@@ -35,7 +35,18 @@ class PresetError(NasbenchError):
 
 @dataclass(frozen=True)
 class StrategyEntry:
-    """One strategy row of a preset."""
+    """One strategy row of a preset.
+
+    Parameters
+    ----------
+    name : str
+        The registered strategy name (``re``, ``bananas``, ``module:Class``).
+    label : str
+        The row's name in tables and legends.
+    hyperparameters : dict
+        Hyperparameter name -> value (a number, string or bool); default empty (the strategy's
+        defaults).
+    """
 
     name: str
     label: str
@@ -43,13 +54,35 @@ class StrategyEntry:
 
 
 def preset_names() -> list[str]:
-    """Presets shipped with the package."""
+    """Presets shipped with the package.
+
+    Returns
+    -------
+    list of str
+        The names (file stems) of the ``.toml`` files in :data:`PRESET_DIR`, sorted.
+    """
     return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
 
 
 def preset_path(name_or_path: str | Path) -> Path:
     """The file of a shipped preset name, or the given ``.toml`` path; PresetError when neither
-    exists (listing the shipped names, with the closest one first when it is a likely typo)."""
+    exists (listing the shipped names, with the closest one first when it is a likely typo).
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        A shipped preset's name (no suffix) or a file path.
+
+    Returns
+    -------
+    pathlib.Path
+        The preset file.
+
+    Raises
+    ------
+    PresetError
+        No such shipped preset or file.
+    """
     path = Path(name_or_path)
     if not path.suffix:
         path = PRESET_DIR / f"{name_or_path}.toml"
@@ -60,7 +93,26 @@ def preset_path(name_or_path: str | Path) -> Path:
 
 def read_preset_doc(name_or_path: str | Path) -> tuple[dict, Path]:
     """The parsed TOML of a preset and its path (typed errors for a file that is too large, not
-    text or not TOML)."""
+    text or not TOML).
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        A shipped preset's name or a file path.
+
+    Returns
+    -------
+    doc : dict
+        The TOML document.
+    path : pathlib.Path
+        The file it was read from.
+
+    Raises
+    ------
+    PresetError
+        No such preset or file, or the file is larger than :data:`MAX_PRESET_BYTES`, cannot be
+        read, is not UTF-8 or is not valid TOML.
+    """
     path = preset_path(name_or_path)
     try:
         size = path.stat().st_size
@@ -87,14 +139,56 @@ def _type_name(kind) -> str:
 
 
 def require(doc: dict, key: str, kind, where: str):
-    """``doc[key]``, which must exist and be of ``kind`` (a bool is not an integer here)."""
+    """``doc[key]``, which must exist and be of ``kind`` (a bool is not an integer here).
+
+    Parameters
+    ----------
+    doc : dict
+        A table of the preset.
+    key : str
+        The key that must be present.
+    kind : type or tuple of type
+        The type(s) the value must have.
+    where : str
+        Where the table is, for the message (file and section).
+
+    Returns
+    -------
+    object
+        ``doc[key]``.
+
+    Raises
+    ------
+    PresetError
+        ``key`` is missing or its value is not of ``kind``.
+    """
     if key not in doc:
         raise PresetError(f"{where}: missing key '{key}'")
     return check_type(doc[key], kind, f"{where}: '{key}'")
 
 
 def check_type(value, kind, what: str):
-    """``value`` when it is of ``kind``; else PresetError ``what must be ..., got ...``."""
+    """``value`` when it is of ``kind``; else PresetError ``what must be ..., got ...``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    kind : type or tuple of type
+        The type(s) it must have; a bool passes only when ``bool`` is one of them.
+    what : str
+        What the value is, for the message (file, section and key).
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
+
+    Raises
+    ------
+    PresetError
+        ``value`` is not of ``kind``.
+    """
     kinds = kind if isinstance(kind, tuple) else (kind,)
     bad_bool = isinstance(value, bool) and bool not in kinds
     if bad_bool or not isinstance(value, kinds):
@@ -104,7 +198,34 @@ def check_type(value, kind, what: str):
 
 def require_int(doc: dict, key: str, where: str, *, minimum: int, default: int | None = None,
                 maximum: int | None = None) -> int:
-    """An integer setting within ``[minimum, maximum]`` (``default`` when absent and given)."""
+    """An integer setting within ``[minimum, maximum]`` (``default`` when absent and given).
+
+    Parameters
+    ----------
+    doc : dict
+        A table of the preset.
+    key : str
+        The key of the setting.
+    where : str
+        Where the table is, for the message.
+    minimum : int
+        The smallest value allowed.
+    default : int, optional
+        The value when ``key`` is absent; None (default) makes the key required.
+    maximum : int, optional
+        The largest value allowed; None (default): no upper bound.
+
+    Returns
+    -------
+    int
+        The value (``default`` when absent; not checked against the bounds).
+
+    Raises
+    ------
+    PresetError
+        ``key`` is missing without a default, is not an integer (a bool is not), or is out of
+        bounds.
+    """
     if key not in doc and default is not None:
         return default
     value = require(doc, key, int, where)
@@ -115,7 +236,22 @@ def require_int(doc: dict, key: str, where: str, *, minimum: int, default: int |
 
 
 def check_keys(doc: dict, allowed: set[str], where: str) -> None:
-    """PresetError naming every key of ``doc`` not in ``allowed`` (with the allowed keys)."""
+    """PresetError naming every key of ``doc`` not in ``allowed`` (with the allowed keys).
+
+    Parameters
+    ----------
+    doc : dict
+        A table of the preset.
+    allowed : set of str
+        The keys it may hold.
+    where : str
+        Where the table is, for the message.
+
+    Raises
+    ------
+    PresetError
+        ``doc`` is not a table, or holds keys not in ``allowed``.
+    """
     if not isinstance(doc, dict):
         raise PresetError(f"{where} must be a table, got {doc!r}")
     unknown = sorted(set(doc) - allowed)
@@ -133,7 +269,26 @@ def _plain_value(value, what: str):
 
 
 def parse_strategies(doc: dict, where: str) -> list[StrategyEntry]:
-    """The ``[[strategies]]`` rows: name, label (default: the name) and hyperparameters."""
+    """The ``[[strategies]]`` rows: name, label (default: the name) and hyperparameters.
+
+    Parameters
+    ----------
+    doc : dict
+        The preset document (its ``strategies`` key is required).
+    where : str
+        The file, for the messages.
+
+    Returns
+    -------
+    list of StrategyEntry
+        One per row, in file order.
+
+    Raises
+    ------
+    PresetError
+        ``strategies`` is missing, empty or not a list, or a row has an unknown key, no ``name``,
+        a value of the wrong type or a hyperparameter that is a list or table.
+    """
     strategies = []
     entries = require(doc, "strategies", list, where)
     if not entries:
@@ -150,7 +305,25 @@ def parse_strategies(doc: dict, where: str) -> list[StrategyEntry]:
 
 
 def parse_notes(published: dict, where: str) -> tuple[str, ...]:
-    """``[published] notes``: a list of strings."""
+    """``[published] notes``: a list of strings.
+
+    Parameters
+    ----------
+    published : dict
+        The preset's ``[published]`` table.
+    where : str
+        The file, for the messages.
+
+    Returns
+    -------
+    tuple of str
+        The notes, in file order; empty when there are none.
+
+    Raises
+    ------
+    PresetError
+        ``notes`` is not a list of strings.
+    """
     notes = check_type(published.get("notes", []), list, f"{where} [published]: 'notes'")
     return tuple(check_type(n, str, f"{where} [published]: a note") for n in notes)
 

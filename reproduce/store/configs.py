@@ -40,7 +40,19 @@ class MixedConfigurationsError(NasbenchError):
 
 def config_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration of a result document less its benchmark and seed (unset optional fields,
-    ``None``/``False``, dropped so that files of older versions compare equal)."""
+    ``None``/``False``, dropped so that files of older versions compare equal).
+
+    Parameters
+    ----------
+    doc : mapping
+        A result document (or its spec fields).
+
+    Returns
+    -------
+    dict
+        Its fields less :data:`NOT_CONFIG` and those that are None or False; ``hyperparameters``
+        is always present (``{}`` when absent).
+    """
     out = {}
     for key, value in doc.items():
         if key in NOT_CONFIG or value is None or value is False:
@@ -51,7 +63,18 @@ def config_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def row_identity(doc: Mapping[str, Any]) -> str:
-    """A stable text key of the row a result belongs to (its configuration less the benchmark)."""
+    """A stable text key of the row a result belongs to (its configuration less the benchmark).
+
+    Parameters
+    ----------
+    doc : mapping
+        A result document.
+
+    Returns
+    -------
+    str
+        JSON of :func:`config_fields` with sorted keys (equal for the runs of one row).
+    """
     return json.dumps(config_fields(doc), sort_keys=True, default=str)
 
 
@@ -77,7 +100,18 @@ DISPLAY_NAMES = {
 
 def display_name(strategy: str) -> str:
     """The name tables and legends show for a strategy (``RE`` for ``re``; a custom strategy
-    ``MODULE:CLASS`` by its class name)."""
+    ``MODULE:CLASS`` by its class name).
+
+    Parameters
+    ----------
+    strategy : str
+        A registered strategy name or ``MODULE:CLASS``.
+
+    Returns
+    -------
+    str
+        Its :data:`DISPLAY_NAMES` entry, else the part after the last ``:``.
+    """
     if strategy in DISPLAY_NAMES:
         return DISPLAY_NAMES[strategy]
     return strategy.rpartition(":")[2] or strategy
@@ -86,7 +120,20 @@ def display_name(strategy: str) -> str:
 def row_labels(rows: Sequence[Mapping[str, Any]], *, display: Mapping[str, str] | None = None) -> list[str]:
     """A label per row (configuration less benchmark): the strategy's display name, then the
     fields in which the rows of the same strategy differ; ``display`` overrides names
-    (``--label STRATEGY=TEXT``). Labels are unique (a last resort appends the row's number)."""
+    (``--label STRATEGY=TEXT``). Labels are unique (a last resort appends the row's number).
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        The rows' configurations (:func:`config_fields`), each with a ``strategy``.
+    display : mapping of str to str, optional
+        ``{strategy: name}`` replacing :func:`display_name`; None (default) uses no override.
+
+    Returns
+    -------
+    list of str
+        One unique label per row, in the order of ``rows``.
+    """
     display = dict(display or {})
     by_strategy: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
@@ -125,7 +172,18 @@ def row_labels(rows: Sequence[Mapping[str, Any]], *, display: Mapping[str, str] 
 
 def check_unique_seeds(entries: Iterable[tuple[str, str, int, Path]]) -> None:
     """``(row label, benchmark, seed, file)`` entries: raise when a seed appears twice in one row
-    and benchmark (naming both files); a seed counts once within a configuration."""
+    and benchmark (naming both files); a seed counts once within a configuration.
+
+    Parameters
+    ----------
+    entries : iterable of tuple of (str, str, int, pathlib.Path)
+        ``(row label, benchmark, seed, file)`` of each run.
+
+    Raises
+    ------
+    MixedConfigurationsError
+        A seed appears twice for one row and benchmark (every clash is named).
+    """
     owner: dict[tuple[str, str, int], Path] = {}
     clashes = []
     for label, bench, seed, path in entries:
@@ -142,7 +200,23 @@ def check_unique_seeds(entries: Iterable[tuple[str, str, int, Path]]) -> None:
 
 def parse_select(items: Sequence[str] | None) -> dict[str, str]:
     """``--select FIELD=VALUE`` items -> {field: value} (fields: strategy, budget, signal, noise,
-    workers, constraint, benchmark, or a hyperparameter name)."""
+    workers, constraint, benchmark, or a hyperparameter name).
+
+    Parameters
+    ----------
+    items : sequence of str, optional
+        ``FIELD=VALUE`` texts; None or empty selects everything.
+
+    Returns
+    -------
+    dict of str to str
+        Field -> value, both stripped (a later item for the same field wins).
+
+    Raises
+    ------
+    NasbenchError
+        An item has no ``=`` or an empty field.
+    """
     out = {}
     for item in items or ():
         key, eq, value = str(item).partition("=")
@@ -168,7 +242,27 @@ def _matches(doc: Mapping[str, Any], key: str, value: str) -> bool:
 
 def select_docs(docs: Sequence[dict], select: Mapping[str, str], where: str) -> list[int]:
     """Indices of the documents matching every ``select`` condition; an error when none match
-    (listing the values each field takes)."""
+    (listing the values each field takes).
+
+    Parameters
+    ----------
+    docs : sequence of dict
+        Result documents.
+    select : mapping of str to str
+        Field -> value conditions (:func:`parse_select`); empty keeps every document.
+    where : str
+        The folder, for the message.
+
+    Returns
+    -------
+    list of int
+        Indices into ``docs``, ascending.
+
+    Raises
+    ------
+    NasbenchError
+        ``select`` is not empty and matches no document.
+    """
     keep = [i for i, d in enumerate(docs) if all(_matches(d, k, v) for k, v in select.items())]
     if select and not keep:
         seen: dict[str, set] = {}
@@ -185,7 +279,22 @@ def select_docs(docs: Sequence[dict], select: Mapping[str, str], where: str) -> 
 
 
 def describe_configs(rows: Sequence[Mapping[str, Any]], labels: Sequence[str], counts: Sequence[int]) -> str:
-    """One line per configuration (label: fields, runs) for an error message."""
+    """One line per configuration (label: fields, runs) for an error message.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        The configurations (:func:`config_fields`).
+    labels : sequence of str
+        Each row's label.
+    counts : sequence of int
+        Each row's number of runs.
+
+    Returns
+    -------
+    str
+        ``'label' (field=value, ...; N run(s))`` per row, joined by ``"; "``.
+    """
     out = []
     for row, label, n in zip(rows, labels, counts):
         fields = ", ".join(f"{k}={json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v}"

@@ -24,13 +24,41 @@ class OutputFolderError(NasbenchError):
 
 
 def display_path(path: str | os.PathLike) -> str:
-    """``path`` as printable text (undecodable bytes as ``\\xNN`` escapes)."""
+    """``path`` as printable text (undecodable bytes as ``\\xNN`` escapes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file or folder path.
+
+    Returns
+    -------
+    str
+        The path decoded as UTF-8, bytes that are not UTF-8 shown as ``\\xNN``.
+    """
     raw = os.fsencode(path)
     return raw.decode("utf-8", errors="backslashreplace")
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:
-    """``path`` when a command may write into it (see the module docstring); nothing is created."""
+    """``path`` when a command may write into it (see the module docstring); nothing is created.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder a command will write (``--out``); it may not exist yet.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a Path.
+
+    Raises
+    ------
+    OutputFolderError
+        ``path`` (or the closest existing folder above it) is a file, or the closest existing
+        folder is not writable.
+    """
     out = Path(path)
     shown = display_path(out)
     if out.exists() and not out.is_dir():
@@ -53,7 +81,23 @@ def check_output_folder(path: str | os.PathLike) -> Path:
 def files_as_one_set(what: str = "the report files") -> Iterator[None]:
     """Defer Ctrl-C (SIGINT) while a set of files is written, so an interrupt leaves the old set
     or the new one, never table.md without summary.json; the interrupt is raised right after.
-    A second Ctrl-C aborts at once. Outside the main thread this does nothing."""
+    A second Ctrl-C aborts at once. Outside the main thread this does nothing.
+
+    Parameters
+    ----------
+    what : str
+        What is being written, for the message printed on the first Ctrl-C.
+
+    Yields
+    ------
+    None
+        Control while the files are written.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After the block, when Ctrl-C was pressed during it; at once on a second Ctrl-C.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -69,7 +69,20 @@ class ResultFileError(NasbenchError):
 
 # ----- paths -----------------------------------------------------------------------------------
 def run_dir(out_dir: str | Path, spec: RunSpec) -> Path:
-    """Folder of the runs sharing ``spec``'s configuration."""
+    """Folder of the runs sharing ``spec``'s configuration.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir/<benchmark, '/' -> '__'>/<strategy>-<config_key>`` (not created).
+    """
     return Path(out_dir) / spec.benchmark.replace("/", "__") / f"{spec.strategy}-{spec.config_key()}"
 
 
@@ -80,12 +93,48 @@ def _seed_stem(seed: int) -> str:
 
 
 def result_path(out_dir: str | Path, spec: RunSpec) -> Path:
-    """Where the result of ``spec`` is stored."""
+    """Where the result of ``spec`` is stored.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run.
+
+    Returns
+    -------
+    pathlib.Path
+        ``run_dir(out_dir, spec)/seed-<seed:05d>.json`` (it may not exist).
+
+    Raises
+    ------
+    NasbenchError
+        ``spec.seed`` is not a non-negative integer.
+    """
     return run_dir(out_dir, spec) / f"{_seed_stem(spec.seed)}.json"
 
 
 def error_path(out_dir: str | Path, spec: RunSpec) -> Path:
-    """Where the failure record of ``spec`` is stored (absent unless its last attempt failed)."""
+    """Where the failure record of ``spec`` is stored (absent unless its last attempt failed).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run.
+
+    Returns
+    -------
+    pathlib.Path
+        ``run_dir(out_dir, spec)/seed-<seed:05d>.error.json``.
+
+    Raises
+    ------
+    NasbenchError
+        ``spec.seed`` is not a non-negative integer.
+    """
     return run_dir(out_dir, spec) / f"{_seed_stem(spec.seed)}.error.json"
 
 
@@ -109,7 +158,22 @@ def spec_fields(spec: RunSpec) -> dict:
 
 
 def to_payload(spec: RunSpec, trajectory: Trajectory) -> dict:
-    """The JSON document of one finished run."""
+    """The JSON document of one finished run.
+
+    Parameters
+    ----------
+    spec : strategies.RunSpec
+        The run.
+    trajectory : strategies.loop.Trajectory
+        What it returned.
+
+    Returns
+    -------
+    dict
+        ``format``, the spec's fields, ``config_key``, ``protocol``, ``stopped``, ``n_steps``,
+        ``dtypes`` and ``columns`` (lists; floats with NaN as None and infinities tagged), all
+        plain JSON types.
+    """
     columns = trajectory.columns
     return {
         "format": FORMAT,
@@ -124,12 +188,45 @@ def to_payload(spec: RunSpec, trajectory: Trajectory) -> dict:
 
 
 def encode_result(spec: RunSpec, trajectory: Trajectory) -> str:
-    """The text of the result file of one finished run (strict JSON, one line)."""
+    """The text of the result file of one finished run (strict JSON, one line).
+
+    Parameters
+    ----------
+    spec : strategies.RunSpec
+        The run.
+    trajectory : strategies.loop.Trajectory
+        What it returned.
+
+    Returns
+    -------
+    str
+        The JSON of :func:`to_payload`, compact, ending with a newline.
+    """
     return json.dumps(to_payload(spec, trajectory), allow_nan=False, separators=(",", ":")) + "\n"
 
 
 def write_encoded(out_dir: str | Path, spec: RunSpec, text: str) -> Path:
-    """Write an :func:`encode_result` text atomically as the result of ``spec``; returns its path."""
+    """Write an :func:`encode_result` text atomically as the result of ``spec``; returns its path.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run the text is the result of.
+    text : str
+        The file's text (:func:`encode_result`).
+
+    Returns
+    -------
+    pathlib.Path
+        The result file (:func:`result_path`); the run's error file, if any, is removed.
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    """
     path = result_path(out_dir, spec)
     write_text_atomic(path, text)
     error_path(out_dir, spec).unlink(missing_ok=True)
@@ -137,12 +234,49 @@ def write_encoded(out_dir: str | Path, spec: RunSpec, text: str) -> Path:
 
 
 def write_result(out_dir: str | Path, spec: RunSpec, trajectory: Trajectory) -> Path:
-    """Write the result of ``spec`` atomically (replacing any earlier file); returns its path."""
+    """Write the result of ``spec`` atomically (replacing any earlier file); returns its path.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run.
+    trajectory : strategies.loop.Trajectory
+        What it returned.
+
+    Returns
+    -------
+    pathlib.Path
+        The result file (:func:`result_path`).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    """
     return write_encoded(out_dir, spec, encode_result(spec, trajectory))
 
 
 def write_failure(out_dir: str | Path, spec: RunSpec, error: str, traceback: str = "") -> Path:
-    """Record that ``spec`` failed with ``error`` (a retry overwrites or removes it)."""
+    """Record that ``spec`` failed with ``error`` (a retry overwrites or removes it).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run that failed.
+    error : str
+        The error, one line (``"Type: message"``).
+    traceback : str
+        The formatted traceback; default empty.
+
+    Returns
+    -------
+    pathlib.Path
+        The error file (:func:`error_path`).
+    """
     path = error_path(out_dir, spec)
     doc = {"format": FORMAT + "-error", **spec_fields(spec), "config_key": spec.config_key(),
            "error": error, "traceback": traceback}
@@ -152,7 +286,24 @@ def write_failure(out_dir: str | Path, spec: RunSpec, error: str, traceback: str
 
 # ----- decoding --------------------------------------------------------------------------------
 def read_result(path: str | Path) -> dict:
-    """Parse and check one result file; ResultFileError if it is not a whole result."""
+    """Parse and check one result file; ResultFileError if it is not a whole result.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A result file.
+
+    Returns
+    -------
+    dict
+        The document (see :func:`to_payload`), checked to hold every required field and columns of
+        ``n_steps`` values each.
+
+    Raises
+    ------
+    ResultFileError
+        The file is missing, does not parse, is not of :data:`FORMAT` or is incomplete.
+    """
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -176,7 +327,18 @@ def read_result(path: str | Path) -> dict:
 
 
 def payload_spec(doc: dict) -> RunSpec:
-    """The RunSpec stored in a result document."""
+    """The RunSpec stored in a result document.
+
+    Parameters
+    ----------
+    doc : dict
+        A result document (:func:`read_result`).
+
+    Returns
+    -------
+    strategies.RunSpec
+        The spec (fields absent from older files take their defaults).
+    """
     spec = RunSpec(**{k: doc[k] for k in _SPEC_FIELDS if k in doc})
     if isinstance(spec.objectives, list):  # JSON has no tuples
         spec = dataclasses.replace(spec, objectives=tuple(spec.objectives))
@@ -184,20 +346,70 @@ def payload_spec(doc: dict) -> RunSpec:
 
 
 def payload_trajectory(doc: dict) -> Trajectory:
-    """The Trajectory stored in a result document (columns with their original dtypes)."""
+    """The Trajectory stored in a result document (columns with their original dtypes).
+
+    Parameters
+    ----------
+    doc : dict
+        A result document (:func:`read_result`).
+
+    Returns
+    -------
+    strategies.loop.Trajectory
+        Its columns (NaN and infinities restored), protocol and ``stopped``.
+    """
     columns = {k: _decode_column(v, doc["dtypes"][k]) for k, v in doc["columns"].items()}
     return Trajectory(columns, dict(doc["protocol"]), doc["stopped"])
 
 
 def read_run(path: str | Path) -> tuple[RunSpec, Trajectory]:
-    """(spec, trajectory) of one result file."""
+    """(spec, trajectory) of one result file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A result file.
+
+    Returns
+    -------
+    spec : strategies.RunSpec
+        The run.
+    trajectory : strategies.loop.Trajectory
+        Its stored trajectory.
+
+    Raises
+    ------
+    ResultFileError
+        The file is missing, does not parse or is incomplete.
+    """
     doc = read_result(path)
     return payload_spec(doc), payload_trajectory(doc)
 
 
 def read_specs(specs: Iterable[RunSpec], out_dir: str | Path, missing: list | None = None):
     """``(spec, trajectory, path)`` of each spec's stored run; a spec without a readable result file
-    raises ResultFileError, or is appended to ``missing`` (when given) and skipped."""
+    raises ResultFileError, or is appended to ``missing`` (when given) and skipped.
+
+    Parameters
+    ----------
+    specs : iterable of strategies.RunSpec
+        The runs to read.
+    out_dir : str or pathlib.Path
+        The results folder.
+    missing : list, optional
+        When given, specs without a readable result are appended to it and skipped; None (default)
+        raises instead.
+
+    Yields
+    ------
+    tuple of (strategies.RunSpec, strategies.loop.Trajectory, pathlib.Path)
+        Each readable run's spec, trajectory and file, in the order of ``specs``.
+
+    Raises
+    ------
+    ResultFileError
+        A spec has no readable result file and ``missing`` is None.
+    """
     for spec in specs:
         path = result_path(out_dir, spec)
         try:
@@ -220,12 +432,36 @@ def _finished_doc(out_dir: str | Path, spec: RunSpec, config_key: str) -> dict |
 
 
 def is_finished(out_dir: str | Path, spec: RunSpec) -> bool:
-    """Whether ``spec`` has a whole, parseable result file for this very seed and configuration."""
+    """Whether ``spec`` has a whole, parseable result file for this very seed and configuration.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    spec : strategies.RunSpec
+        The run.
+
+    Returns
+    -------
+    bool
+        True when the result file parses, is whole and records ``spec``'s seed and configuration.
+    """
     return _finished_doc(out_dir, spec, spec.config_key()) is not None
 
 
 def current_table_source(benchmark: str) -> str:
-    """The ``table_source`` a run on ``benchmark`` records now (loads the benchmark)."""
+    """The ``table_source`` a run on ``benchmark`` records now (loads the benchmark).
+
+    Parameters
+    ----------
+    benchmark : str
+        A benchmark name (``nb201/cifar10``).
+
+    Returns
+    -------
+    str
+        The table's recipe and the sha256 of its sources, as runs record it.
+    """
     return table_source(nasbench.load(benchmark))
 
 
@@ -258,6 +494,23 @@ def pending(specs: Iterable[RunSpec], out_dir: str | Path) -> list[RunSpec]:
     Raises :class:`~nasbench.errors.TableSourceChangedError` when a finished result records a
     ``table_source`` other than that of its benchmark as loaded now (computed once per
     benchmark, only when a stored result records one).
+
+    Parameters
+    ----------
+    specs : iterable of strategies.RunSpec
+        The runs asked for.
+    out_dir : str or pathlib.Path
+        The results folder.
+
+    Returns
+    -------
+    list of strategies.RunSpec
+        The specs still to run, in first-occurrence order.
+
+    Raises
+    ------
+    nasbench.errors.TableSourceChangedError
+        Finished runs under ``out_dir`` were computed on another table than the one loaded now.
     """
     out, seen = [], set()
     now: dict[str, str] = {}
@@ -289,6 +542,16 @@ def clean_temp_files(dirs: Iterable[str | Path]) -> int:
     """Remove temporary files a killed writer left in ``dirs``; returns how many.
 
     Only call it while no other process writes into these folders (the sweep holds a lock).
+
+    Parameters
+    ----------
+    dirs : iterable of str or pathlib.Path
+        Run folders (:func:`run_dir`); those that do not exist are ignored.
+
+    Returns
+    -------
+    int
+        Number of temporary files removed.
     """
     removed = 0
     for d in dirs:
@@ -304,7 +567,24 @@ def clean_temp_files(dirs: Iterable[str | Path]) -> int:
 
 # ----- tables ----------------------------------------------------------------------------------
 def result_files(out_dir: str | Path) -> list[Path]:
-    """Every result file under ``out_dir`` (temporary and error files excluded), in a stable order."""
+    """Every result file under ``out_dir`` (temporary and error files excluded), in a stable order.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The ``seed-*.json`` files two levels below ``out_dir`` (hidden folders skipped), sorted by
+        benchmark folder, run folder and seed.
+
+    Raises
+    ------
+    NasbenchError
+        ``out_dir`` is not a folder.
+    """
     root = Path(out_dir)
     if not root.is_dir():
         raise NasbenchError(f"no results folder {root}; run `nasbench run ... --out {root}` first")
@@ -328,7 +608,15 @@ class BadResultFilesError(NasbenchError):
 
 @dataclass(frozen=True)
 class BadFile:
-    """A result file left out of a report, and why."""
+    """A result file left out of a report, and why.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The result file.
+    reason : str
+        Why it cannot be used (does not parse, incomplete, misplaced, a duplicate seed).
+    """
 
     path: Path
     reason: str
@@ -336,7 +624,19 @@ class BadFile:
 
 @dataclass
 class FolderRuns:
-    """The validated result documents under a results folder, and the files that were skipped."""
+    """The validated result documents under a results folder, and the files that were skipped.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The results folder.
+    docs : list of dict
+        The validated result documents.
+    paths : list of pathlib.Path
+        The file of each document (same order as ``docs``).
+    bad : list of BadFile
+        The files left out, with their reasons.
+    """
 
     out_dir: Path
     docs: list[dict]
@@ -398,6 +698,25 @@ def read_folder(out_dir: str | Path, on_bad: str = "error") -> FolderRuns:
     ``on_bad="error"`` (default): :class:`BadResultFilesError` naming every bad file;
     ``on_bad="skip"``: the bad files are left out and listed in :attr:`FolderRuns.bad` (say so
     wherever the numbers appear: :meth:`FolderRuns.skipped_note`).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    on_bad : {"error", "skip"}
+        What a bad file does; default ``"error"``.
+
+    Returns
+    -------
+    FolderRuns
+        The valid documents and their paths, and the skipped files.
+
+    Raises
+    ------
+    BadResultFilesError
+        Some file is bad and ``on_bad="error"``.
+    NasbenchError
+        ``on_bad`` is neither value, or ``out_dir`` is not a folder.
     """
     if on_bad not in ON_BAD:
         raise NasbenchError(f"on_bad must be one of {', '.join(ON_BAD)}, got {on_bad!r}")
@@ -473,7 +792,31 @@ def _column_order(docs: Sequence[dict]) -> dict[str, str]:
 
 def labelled_docs(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> tuple[list[dict], list[str]]:
     """The validated documents under ``out_dir`` (those matching ``select``, see
-    :func:`reproduce.store.configs.parse_select`) and each one's configuration label."""
+    :func:`reproduce.store.configs.parse_select`) and each one's configuration label.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    on_bad : {"error", "skip"}
+        What a bad result file does: raise (default), or be left out with a warning.
+    select : dict of str to str, optional
+        ``{field: value}`` conditions; None (default) keeps every run.
+
+    Returns
+    -------
+    docs : list of dict
+        The validated documents that match.
+    labels : list of str
+        Each document's row label (:func:`reproduce.store.configs.row_labels`).
+
+    Raises
+    ------
+    BadResultFilesError
+        A result file is bad and ``on_bad="error"``.
+    NasbenchError
+        ``out_dir`` is not a folder, ``on_bad`` is neither value, or ``select`` matches no run.
+    """
     from reproduce.store.configs import config_fields, row_identity, row_labels, select_docs
 
     docs = _read_all(out_dir, on_bad)
@@ -498,6 +841,28 @@ def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None
     A result file that cannot be read or validated raises
     :class:`BadResultFilesError` naming every such file; ``on_bad="skip"`` leaves them out with
     a warning. ``select``: ``{field: value}`` keeps only the matching configurations.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    on_bad : {"error", "skip"}
+        What a bad result file does: raise (default), or be left out with a warning.
+    select : dict of str to str, optional
+        ``{field: value}`` conditions; None (default) keeps every run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (run, trajectory step); the columns above (a trajectory column a run lacks is
+        NaN for its rows).
+
+    Raises
+    ------
+    BadResultFilesError
+        A result file is bad and ``on_bad="error"``.
+    NasbenchError
+        ``out_dir`` is not a folder, ``on_bad`` is neither value, or ``select`` matches no run.
     """
     import pandas as pd
 
@@ -521,7 +886,30 @@ def load_results(out_dir: str | Path, on_bad: str = "error", select: dict | None
 def load_final(out_dir: str | Path, on_bad: str = "error", select: dict | None = None) -> pd.DataFrame:
     """One row per run: the meta columns of :func:`load_results`, ``stopped``, ``n_steps`` and the
     last trajectory row (the incumbent at the end of the budget; NaN for a run in which no trial
-    finished or none was feasible: such a run has no incumbent and counts as failed)."""
+    finished or none was feasible: such a run has no incumbent and counts as failed).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The results folder.
+    on_bad : {"error", "skip"}
+        What a bad result file does: raise (default), or be left out with a warning.
+    select : dict of str to str, optional
+        ``{field: value}`` conditions; None (default) keeps every run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: :data:`META_COLUMNS`, ``stopped``, ``n_steps``, then the trajectory
+        columns.
+
+    Raises
+    ------
+    BadResultFilesError
+        A result file is bad and ``on_bad="error"``.
+    NasbenchError
+        ``out_dir`` is not a folder, ``on_bad`` is neither value, or ``select`` matches no run.
+    """
     import pandas as pd
 
     docs, labels = labelled_docs(out_dir, on_bad, select)
@@ -541,7 +929,18 @@ def load_final(out_dir: str | Path, on_bad: str = "error", select: dict | None =
 
 def has_incumbent(doc: dict) -> bool:
     """Whether a finished run returned an incumbent (a run whose trials all failed or were
-    infeasible has none: it counts as a failed run)."""
+    infeasible has none: it counts as a failed run).
+
+    Parameters
+    ----------
+    doc : dict
+        A result document.
+
+    Returns
+    -------
+    bool
+        True when the last ``incumbent`` value is a non-negative index.
+    """
     inc = (doc.get("columns") or {}).get("incumbent") or []
     return bool(inc) and inc[-1] is not None and int(inc[-1]) >= 0
 

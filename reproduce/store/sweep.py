@@ -58,7 +58,25 @@ class SweepLockedError(NasbenchError):
 
 @dataclass
 class SweepSummary:
-    """What one call of :func:`sweep` did."""
+    """What one call of :func:`sweep` did.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The results folder.
+    total : int
+        Distinct specs asked for.
+    done : int
+        Runs finished and written by this call.
+    skipped : int
+        Runs already finished before this call.
+    failed : int
+        Runs that raised (or could not be written) in this call; the next sweep retries them.
+    seconds : float
+        Wall-clock time of the call, in seconds.
+    failures : list of tuple of (strategies.RunSpec, str)
+        Each failed run and its error (``"Type: message"``).
+    """
 
     out_dir: Path
     total: int = 0  # distinct specs asked for
@@ -77,7 +95,23 @@ class SweepSummary:
 
 @contextmanager
 def locked_folders(dirs: Sequence[Path]) -> Iterator[None]:
-    """Hold ``DIR/.lock`` (exclusive, non-blocking) in every folder for the duration."""
+    """Hold ``DIR/.lock`` (exclusive, non-blocking) in every folder for the duration.
+
+    Parameters
+    ----------
+    dirs : sequence of pathlib.Path
+        Run folders; created when absent.
+
+    Yields
+    ------
+    None
+        Control while every lock is held (released on exit).
+
+    Raises
+    ------
+    SweepLockedError
+        Another process holds the lock of one of the folders.
+    """
     with ExitStack() as stack:
         for d in dirs:
             d.mkdir(parents=True, exist_ok=True)
@@ -117,6 +151,16 @@ def pool_obstacle(specs: Sequence[RunSpec]) -> str | None:
     ``if __name__ == "__main__":`` guard would start the sweep again in every worker, and a
     strategy class defined in a notebook or an interactive session (``__main__`` without a file)
     cannot be imported by a worker at all.
+
+    Parameters
+    ----------
+    specs : sequence of strategies.RunSpec
+        The runs to make.
+
+    Returns
+    -------
+    str or None
+        The reason, as a sentence that says what to do; None when a process pool can run them.
     """
     main = sys.modules.get("__main__")
     main_file = getattr(main, "__file__", None)
@@ -138,6 +182,16 @@ def check_configs(specs: Sequence[RunSpec]) -> None:
 
     Raises the NasbenchError of a configuration mistake; other exceptions are left for the
     real runs to record as failures.
+
+    Parameters
+    ----------
+    specs : sequence of strategies.RunSpec
+        The runs; each distinct (benchmark, strategy, configuration) is checked once.
+
+    Raises
+    ------
+    NasbenchError
+        A configuration is a user mistake (unknown hyperparameter, bad signal or noise model, ...).
     """
     seen: set[tuple[str, str, str]] = set()
     for spec in specs:
@@ -165,6 +219,19 @@ def run_and_encode(spec: RunSpec, run_fn: Callable[[RunSpec], Trajectory] | None
     Encoding in the worker leaves the parent only the atomic writes (on writer threads, so
     the fsyncs overlap), and the parent remains the only writer: a Ray cluster needs no
     shared filesystem.
+
+    Parameters
+    ----------
+    spec : strategies.RunSpec
+        The run.
+    run_fn : callable, optional
+        ``RunSpec -> Trajectory``; None (default) uses :func:`strategies.runner.run_one`.
+
+    Returns
+    -------
+    str
+        The result file's text (:func:`reproduce.store.results.encode_result`), with
+        ``protocol["engine"] = "loop"``.
     """
     trajectory = (run_fn or run_one)(spec)
     trajectory.protocol["engine"] = "loop"
@@ -179,7 +246,18 @@ def _run_with(arg: tuple) -> str:
 
 def run_and_encode_batch(specs: list[RunSpec]) -> list[str]:
     """What a worker runs on the batched engine: seeds of one configuration at once
-    (:func:`strategies.batched.run_batched`, trajectories identical to the loop's), encoded."""
+    (:func:`strategies.batched.run_batched`, trajectories identical to the loop's), encoded.
+
+    Parameters
+    ----------
+    specs : list of strategies.RunSpec
+        Seeds of one configuration the batched engine takes.
+
+    Returns
+    -------
+    list of str
+        The result file's text of each spec, in the order of ``specs``.
+    """
     from strategies.batched import run_batched
 
     return [results.encode_result(spec, traj) for spec, traj in zip(specs, run_batched(specs))]
@@ -188,7 +266,28 @@ def run_and_encode_batch(specs: list[RunSpec]) -> list[str]:
 def plan_engine(todo: Sequence[RunSpec], engine: str, workers: int) -> list[tuple[str, list[int]]]:
     """The jobs of a sweep: ``("loop", [i])`` per run, or ``("batched", [i, j, ...])`` per chunk of
     one configuration's seeds (indices into ``todo``). ``auto`` batches what the batched engine
-    takes; ``batched`` refuses a configuration it does not take (naming why); ``loop`` never batches."""
+    takes; ``batched`` refuses a configuration it does not take (naming why); ``loop`` never batches.
+
+    Parameters
+    ----------
+    todo : sequence of strategies.RunSpec
+        The pending runs.
+    engine : {"auto", "batched", "loop"}
+        The engine asked for.
+    workers : int
+        Worker processes; a configuration's seeds are split into about this many chunks (at most
+        :data:`BATCH_CHUNK` seeds each).
+
+    Returns
+    -------
+    list of tuple of (str, list of int)
+        The jobs: ``"loop"`` or ``"batched"`` and the indices into ``todo`` each one runs.
+
+    Raises
+    ------
+    NasbenchError
+        ``engine`` is unknown, or is ``"batched"`` and a configuration cannot be batched.
+    """
     from strategies.batched import is_batchable, why_not_batchable
 
     if engine not in ENGINES:
@@ -292,6 +391,51 @@ def sweep(
     Raises :class:`~nasbench.errors.SweepFailedError` when there were runs to do and every one
     failed (none finished in this call or before); partial failures are only counted
     (``summary.failed``, ``summary.failures``) and retried by the next sweep.
+
+    Parameters
+    ----------
+    specs : sequence of strategies.RunSpec
+        The runs; duplicates count once and finished ones are skipped.
+    out_dir : str or os.PathLike
+        The results folder.
+    executor : {"local", "serial", "ray"}
+        Where the runs execute; default ``"local"``.
+    workers : int, optional
+        Processes or Ray CPUs; None (default): the available cores.
+    progress : bool or {"auto", "always", "bar", "lines", "quiet"}
+        How progress is shown; default True (``"auto"``).
+    chunksize : int, optional
+        Jobs sent to a worker at a time (see :func:`nasbench.executors.execute`); None: the
+        executor's default.
+    check : bool
+        First run every configuration with a one-query budget (default True).
+    stream : text stream, optional
+        Where progress goes; None (default): stderr.
+    label : str
+        The start of each progress line; default ``"sweep"``.
+    engine : {"auto", "batched", "loop"}
+        How runs execute; default ``"auto"``.
+    run_fn : callable, optional
+        ``RunSpec -> Trajectory`` run instead of :func:`strategies.runner.run_one`; None (default).
+
+    Returns
+    -------
+    SweepSummary
+        Runs asked for, done, skipped and failed, and the seconds taken.
+
+    Raises
+    ------
+    nasbench.errors.SweepFailedError
+        There were runs to do and every one failed.
+    TypeError
+        An element of ``specs`` is not a RunSpec.
+    NasbenchError
+        An unknown executor or engine, a configuration mistake found by ``check``, or finished runs
+        of another table (:class:`~nasbench.errors.TableSourceChangedError`).
+    SweepLockedError
+        Another sweep is writing one of the run folders.
+    ValueError
+        ``progress`` is not a known mode.
     """
     start = time.perf_counter()
     check_executor(executor)
