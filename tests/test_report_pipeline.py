@@ -175,3 +175,19 @@ def test_an_interrupt_while_writing_leaves_a_whole_set(tmp_path):
             (tmp_path / "summary.json").write_text("{}")
     assert written == ["after the signal"] and (tmp_path / "summary.json").is_file()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_compare_summaries_finds_a_changed_or_missing_number():
+    """reproduce/checks/compare_summaries.py: the before/after check of every number of a report."""
+    import importlib.util
+
+    path = REPRODUCE / "checks" / "compare_summaries.py"
+    spec = importlib.util.spec_from_file_location("compare_summaries", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    before = {"results": {"40q": {"RS": {"mean": 93.1, "std": float("nan"), "n": 5}}}, "meta": {"title": "t"}}
+    same = {"results": {"40q": {"RS": {"mean": 93.1, "std": float("nan"), "n": 5, "se": 0.1}}}, "meta": {"title": "u"}}
+    assert module.compare(before, same)[:3] == (3, [], [])
+    changed = {"results": {"40q": {"RS": {"mean": 93.2, "n": 5}}}}
+    n, differ, missing, _ = module.compare(before, changed)
+    assert n == 1 and [d[0][-1] for d in differ] == ["mean"] and [m[0][-1] for m in missing] == ["std"]
