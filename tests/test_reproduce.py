@@ -24,7 +24,7 @@ def test_shipped_presets_parse():
 
 
 def test_unknown_preset_and_bad_keys(tmp_path):
-    with pytest.raises(PresetError, match="shipped presets: .*nb201-table5"):
+    with pytest.raises(PresetError, match="known: .*nb201-table5"):
         load_preset("nb999")
     bad = tmp_path / "bad.toml"
     bad.write_text(load_preset("nbgraph-search").path.read_text().replace("seeds = 100", "seeds = 100\nseed = 3"))
