@@ -55,7 +55,7 @@ def _table(rows: dict[str, dict]) -> str:
     header = ["Method", "runs (failed)", *(label for _, label, _ in COLUMNS)]
     body = []
     for name, st in rows.items():
-        runs = st.get("runs", len(_finite(st.get("test", []))))
+        runs = st.get("runs", len(st.get("queries", st.get("test", []))))  # a baseline run may end without an incumbent
         row: list[tuple[str, Any]] = [(esc(name), name), (f"{runs} ({st.get('failed', 0)})", runs)]
         for key, _, digits in COLUMNS:
             row.append(_cell(st.get(key, []), digits) if key in st else ("–", ""))
@@ -112,7 +112,7 @@ def write_oneshot_html(out_dir: Path, preset: Any, summary: dict | None, *, miss
     notes = []
     table_md = out_dir / "table.md"
     if table_md.is_file():
-        notes = [line.strip("- ") for line in table_md.read_text(encoding="utf-8").splitlines()
+        notes = [line.strip("- ").replace("**", "") for line in table_md.read_text(encoding="utf-8").splitlines()
                  if line.startswith(("**Protocol", "**Sources", "- ", "WARNING"))]
     sections.append(("table", "Comparison", table_html + ("<h3>Notes</h3>" + notes_html(notes) if notes else "")))
     sections.append(("figures", "Figures", _images(out_dir)))
