@@ -144,6 +144,8 @@ def _reported_name(doc: dict) -> str:
     what = str((doc.get("protocol") or {}).get("report_test", "test"))
     if is_surrogate(doc["benchmark"]):
         return f"surrogate-predicted {what.split('@')[0]} (no test split)"
+    if str(doc["benchmark"]).endswith("proteins"):
+        return f"{what.split('@')[0]} (ROC-AUC x 100)"
     return what.split("@")[0]
 
 
